@@ -1,0 +1,109 @@
+"""Who spoke when, with pyannote.audio 4 fed the in-memory waveform."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from . import telemetry
+from .errors import InvalidOptionError, ModelLoadError, engine_errors
+from .models import ResolvedModel
+
+logger = logging.getLogger(__name__)
+
+# Share of the diarization progress bar each pyannote step covers (its hook reports per step).
+_STEP_SPAN = {"segmentation": (0.0, 0.4), "speaker_counting": (0.4, 0.45), "embeddings": (0.45, 0.95)}
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    start_s: float
+    end_s: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class SpeakerCountHint:
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+
+    def validated(self) -> SpeakerCountHint:
+        for name in ("num_speakers", "min_speakers", "max_speakers"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 20:
+                raise InvalidOptionError(f"--{name.replace('_', '-')} must be between 1 and 20")
+        if self.min_speakers and self.max_speakers and self.min_speakers > self.max_speakers:
+            raise InvalidOptionError("--min-speakers is larger than --max-speakers")
+        return self
+
+
+@dataclass(frozen=True)
+class Diarization:
+    turns: tuple[SpeakerTurn, ...]  # exclusive: at most one speaker at any time, sorted by start
+    overlaps: tuple[tuple[float, float], ...]  # regions where two or more speakers talk at once
+
+
+class Diarizer(Protocol):
+    def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization: ...
+
+
+@functools.lru_cache(maxsize=2)
+def _load_pipeline(path: str, device: str) -> Any:
+    telemetry.disable()
+    import torch
+    from pyannote.audio import Pipeline
+
+    try:
+        pipeline = Pipeline.from_pretrained(path)
+    except (RuntimeError, ValueError, OSError, KeyError) as exc:
+        raise ModelLoadError(f"the diarization pipeline could not be loaded ({type(exc).__name__})") from exc
+    if pipeline is None:
+        raise ModelLoadError("the diarization pipeline folder holds no pipeline config")
+    pipeline.to(torch.device(device))
+    return pipeline
+
+
+class PyannoteDiarizer:
+    """pyannote.audio's speaker-diarization pipeline behind the Diarizer interface."""
+
+    def __init__(self, model: ResolvedModel, device: str) -> None:
+        self.model = model
+        self.device = device
+        self._pipeline = _load_pipeline(str(model.path), device)
+
+    def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization:
+        import torch
+
+        def hook(step: str, _artifact: Any, file: Any = None, total: int | None = None, completed: int | None = None) -> None:
+            low, high = _STEP_SPAN.get(step, (0.95, 1.0))
+            done = (completed / total) if total and completed is not None else 1.0
+            progress(low + (high - low) * done)
+
+        audio = {"waveform": torch.from_numpy(waveform).unsqueeze(0), "sample_rate": 16_000}
+        with engine_errors("diarization"), warnings.catch_warnings():
+            # Short or silent stretches make pyannote's pooling warn about empty statistics;
+            # harmless, and noise to a clinician reading the terminal.
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            output = self._pipeline(
+                audio,
+                num_speakers=hint.num_speakers,
+                min_speakers=hint.min_speakers,
+                max_speakers=hint.max_speakers,
+                hook=hook,
+            )
+        exclusive = output.exclusive_speaker_diarization
+        turns = tuple(
+            SpeakerTurn(round(seg.start, 3), round(seg.end, 3), str(label))
+            for seg, _, label in exclusive.itertracks(yield_label=True)
+        )
+        overlaps = tuple((round(s.start, 3), round(s.end, 3)) for s in output.speaker_diarization.get_overlap())
+        progress(1.0)
+        return Diarization(turns=tuple(sorted(turns, key=lambda t: t.start_s)), overlaps=overlaps)

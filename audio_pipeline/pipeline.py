@@ -1,0 +1,254 @@
+"""One call from a recording to a Transcript, shared by the CLI, batch and the HTTP service.
+
+Stages report progress through one callback, ``progress(stage, fraction)``, which the CLI's
+bars, batch bars and job status all consume.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from . import __version__, audio
+from .attribute import attribute
+from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
+from .errors import InvalidOptionError
+from .models import ResolvedModel, resolve_asr, resolve_diarization
+from .schema import Provenance, Transcript, TranscriptWarning
+from .settings import Settings
+from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber, WordOrderer, build_prompt
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, float], None]
+STAGES = ("decode", "load_models", "transcribe", "diarize", "attribute")
+_ENGINE_PACKAGES = ("faster-whisper", "ctranslate2", "pyannote.audio", "torch", "av", "onnxruntime")
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Per-recording options; anything left None falls back to Settings."""
+
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    device: str | None = None
+    asr_model: str | None = None
+    language: str | None = None
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    return None
+
+
+def cuda_available() -> bool:
+    import ctranslate2
+
+    return bool(ctranslate2.get_cuda_device_count() > 0)
+
+
+def resolve_device(requested: str) -> str:
+    if requested not in {"auto", "cpu", "cuda"}:
+        raise InvalidOptionError("--device must be auto, cpu or cuda")
+    if requested == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    if requested == "cuda" and not cuda_available():
+        raise InvalidOptionError("--device cuda was asked for but no CUDA GPU is usable here; use --device cpu")
+    return requested
+
+
+def _engine_versions() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for package in _ENGINE_PACKAGES:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+class TranscriptionPipeline:
+    """Holds settings and engines; engines load once per process and are reused across recordings.
+
+    Tests (and callers with their own engines) pass ``transcriber`` / ``diarizer`` to substitute them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        transcriber: Transcriber | None = None,
+        diarizer: Diarizer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._transcriber = transcriber
+        self._diarizer = diarizer
+
+    # -- engines -------------------------------------------------------------------------
+    def _resolve_models(self, model_name: str) -> tuple[ResolvedModel, ResolvedModel]:
+        """Find both models on disk (cheap), so a missing one fails before any real work."""
+        asr = self._transcriber.model if self._transcriber else resolve_asr(model_name, self.settings)  # type: ignore[attr-defined]
+        diar = (
+            self._diarizer.model  # type: ignore[attr-defined]
+            if self._diarizer
+            else resolve_diarization(self.settings.diarization_model, self.settings)
+        )
+        return asr, diar
+
+    def _engines(self, device: str, asr: ResolvedModel, diar: ResolvedModel) -> tuple[Transcriber, Diarizer, str]:
+        """Load (once per process) the engines for resolved models."""
+        compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
+        transcriber = self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
+        diarizer = self._diarizer or PyannoteDiarizer(diar, device)
+        return transcriber, diarizer, getattr(transcriber, "compute_type", compute_type)
+
+    def limits(self) -> audio.AudioLimits:
+        s = self.settings
+        return audio.AudioLimits(s.max_duration_s, s.max_channels, s.min_sample_rate_hz, s.max_sample_rate_hz)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self, path: Path, options: TranscribeOptions | None = None, progress: ProgressCallback | None = None) -> Transcript:
+        options = options or TranscribeOptions()
+        report = progress or _no_progress
+        settings = self.settings
+        hint = SpeakerCountHint(options.num_speakers, options.min_speakers, options.max_speakers).validated()
+        device = resolve_device(options.device or settings.device)
+        default_asr = "large-v3-turbo" if device == "cuda" else "small.en"
+        timings: dict[str, float] = {}
+
+        asr_model, diar_model = self._resolve_models(options.asr_model or settings.asr_model or default_asr)
+
+        clock = time.perf_counter()
+        report("decode", 0.0)
+        decoded = audio.load(Path(path), self.limits())
+        report("decode", 1.0)
+        timings["decode"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        report("load_models", 0.0)
+        transcriber, diarizer, compute_type = self._engines(device, asr_model, diar_model)
+        report("load_models", 1.0)
+        timings["load_models"] = time.perf_counter() - clock
+
+        language = options.language or settings.language
+        asr_options = AsrOptions(
+            language=None if language == "auto" else language,
+            beam_size=settings.asr_beam_size,
+            initial_prompt=build_prompt(settings.asr_prompt, settings.asr_vocabulary),
+            max_new_tokens=settings.asr_max_new_tokens or asr_model.recommended_max_new_tokens,
+            keep_non_speech_tags=settings.asr_keep_non_speech_tags,
+        )
+        clock = time.perf_counter()
+        report("transcribe", 0.0)
+        run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: report("transcribe", f))
+        orderer = WordOrderer(decoded.duration_s)
+        asr_segments = [_ordered(seg, orderer) for seg in run.segments]
+        report("transcribe", 1.0)
+        timings["transcribe"] = time.perf_counter() - clock
+
+        warnings: list[TranscriptWarning] = []
+        has_words = any(seg.words for seg in asr_segments)
+        if decoded.dual_party and hint.num_speakers is None and hint.min_speakers is None:
+            hint = SpeakerCountHint(None, 2, hint.max_speakers)
+            warnings.append(
+                _warn(
+                    "dual_party_channels",
+                    "Each channel carries a different party; diarization was told to expect at least 2 speakers.",
+                )
+            )
+        clock = time.perf_counter()
+        report("diarize", 0.0)
+        if has_words:
+            diarization = diarizer.diarize(decoded.waveform, hint, lambda f: report("diarize", f))
+        else:
+            diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
+        report("diarize", 1.0)
+        timings["diarize"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
+        report("attribute", 1.0)
+        timings["attribute"] = time.perf_counter() - clock
+
+        warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diar_model)
+        if run.language_probability is not None and asr_options.language is None and run.language_probability < 0.5:
+            warnings.append(
+                _warn(
+                    "language_uncertain",
+                    f"Detected language '{run.language}' with low confidence "
+                    f"({run.language_probability:.2f}); pass --language if it is wrong.",
+                )
+            )
+        parameters: dict[str, Any] = {
+            "language": language,
+            "beam_size": asr_options.beam_size,
+            "initial_prompt": asr_options.initial_prompt,
+            "max_new_tokens": asr_options.max_new_tokens,
+            "keep_non_speech_tags": asr_options.keep_non_speech_tags,
+            "word_timestamps": True,
+            "vad_filter": True,
+            "num_speakers": hint.num_speakers,
+            "min_speakers": hint.min_speakers,
+            "max_speakers": hint.max_speakers,
+            "attribution_tolerance_s": settings.attribution_tolerance_s,
+            "max_duration_s": settings.max_duration_s,
+        }
+        return Transcript(
+            recording=decoded.info,
+            provenance=Provenance(
+                package_version=__version__,
+                created_at=datetime.now(UTC),
+                device=device,
+                asr_model=asr_model.info(),
+                asr_compute_type=compute_type,
+                diarization_model=diar_model.info(),
+                engine_versions=_engine_versions(),
+                parameters=parameters,
+                timings_s={k: round(v, 3) for k, v in timings.items()},
+            ),
+            language=run.language,
+            language_probability=run.language_probability,
+            speakers=attributed.speakers,
+            segments=attributed.segments,
+            warnings=warnings,
+        )
+
+
+def _ordered(segment: AsrSegment, orderer: WordOrderer) -> AsrSegment:
+    words = []
+    for word in segment.words:
+        start_s, end_s = orderer.place(word.start_s, word.end_s)
+        words.append(replace(word, start_s=start_s, end_s=end_s))
+    return replace(segment, words=tuple(words))
+
+
+def _warn(code: str, message: str) -> TranscriptWarning:
+    return TranscriptWarning(code=code, message=message)
+
+
+def _run_warnings(
+    has_words: bool, unknown_words: int, adjusted: int, asr: ResolvedModel, diar: ResolvedModel
+) -> list[TranscriptWarning]:
+    found = []
+    if not has_words:
+        found.append(_warn("no_speech", "No speech was found in the recording; the transcript has no segments."))
+    if unknown_words:
+        found.append(
+            _warn("unknown_speaker", f"{unknown_words} word(s) fell outside every speaker turn and are marked 'unknown'.")
+        )
+    if adjusted:
+        found.append(
+            _warn(
+                "timestamps_adjusted",
+                f"{adjusted} word timestamp(s) were moved to keep words in order and inside the recording.",
+            )
+        )
+    if asr.synthetic or diar.synthetic:
+        found.append(_warn("synthetic_models", "Random-weight test models were used: the text and speakers are meaningless."))
+    return found

@@ -1,0 +1,48 @@
+"""The one settings class. Every value can be set by an environment variable ALLIANCE_<NAME>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VOCABULARY = (
+    "scan", "PET", "MRI", "CT", "relapse", "progression", "chemo", "chemotherapy", "radiation",
+    "trial", "port", "counts", "tumor", "biopsy", "neuroblastoma", "osteosarcoma", "hospice",
+    "palliative",
+)  # fmt: skip
+
+
+class Settings(BaseSettings):
+    """Configuration for the library, the CLI and (later) the service."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
+
+    # Models
+    models_dir: Path | None = Field(None, description="Folder with whisper/ and pyannote/ model folders.")
+    allow_downloads: bool = Field(False, description="Let missing models download from the hub at run time.")
+    hub_token: str | None = Field(None, description="Hub token for gated models when downloads are allowed.")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    asr_model: str | None = Field(None, description="Name or folder; default large-v3-turbo on CUDA, small.en on CPU.")
+    asr_compute_type: str | None = Field(None, description="Default float16 on CUDA, int8 on CPU.")
+    diarization_model: str = "speaker-diarization-community-1"
+    cpu_threads: int = Field(0, ge=0, description="0 lets each engine choose.")
+
+    # Transcription
+    language: str = Field("en", description="Language code, or 'auto' to detect.")
+    asr_beam_size: int = Field(5, ge=1, le=20)
+    asr_max_new_tokens: int | None = Field(None, ge=1, le=448)
+    asr_prompt: str = "Um, uh, hmm. A consultation about the scan results."
+    asr_vocabulary: list[str] = Field(default_factory=lambda: list(DEFAULT_VOCABULARY))
+    asr_keep_non_speech_tags: bool = Field(True, description="Let the model write tags such as (crying).")
+
+    # Attribution
+    attribution_tolerance_s: float = Field(0.5, ge=0.0, le=5.0)
+
+    # Input limits
+    max_duration_s: float = Field(4 * 3600.0, gt=0)
+    max_channels: int = Field(32, ge=1)
+    min_sample_rate_hz: int = Field(4000, ge=1)
+    max_sample_rate_hz: int = Field(384_000, ge=1)

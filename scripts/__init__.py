@@ -1,0 +1,1 @@
+"""Operator and benchmark scripts; importable so tests can reuse their builders."""

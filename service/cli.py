@@ -1,0 +1,129 @@
+"""The ``alliance`` command.
+
+User errors print one line and exit non-zero (2 bad input, 3 models, 4 engine failure);
+tracebacks appear only with --debug. Nothing is written unless the whole run succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audio_pipeline.errors import AllianceError, OutputPathError
+from audio_pipeline.schema import json_schema_text
+
+from .output import atomic_write_text, check_output_path
+from .progress import progress_reporter
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn recorded clinical conversations into diarized, word-timestamped transcripts.",
+    pretty_exceptions_enable=False,
+)
+logger = logging.getLogger("alliance")
+
+_EXIT_INTERRUPTED = 130
+_EXIT_INTERNAL = 70
+
+
+def _setup_logging(verbose: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not debug:
+        # Engine libraries log per-window details; keep the terminal for our own lines.
+        for noisy in ("faster_whisper", "pyannote", "lightning", "pytorch_lightning", "speechbrain"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks and engine logs.")] = False,
+) -> None:
+    _setup_logging(verbose, debug)
+    _STATE["debug"] = debug
+
+
+_STATE: dict[str, bool] = {"debug": False}
+
+
+@app.command()
+def transcribe(
+    recording: Annotated[Path, typer.Argument(help="Audio or video file (WAV, FLAC, MP3, M4A, OGG, WMA, AMR, MP4, MOV).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the JSON (default: RECORDING.transcript.json)."),
+    ] = None,
+    num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, if known.")] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto (default: ALLIANCE_DEVICE, else auto).")] = None,
+    asr_model: Annotated[str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo) or folder.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect (default en).")] = None,
+) -> None:
+    """Transcribe and diarize one recording into a JSON transcript."""
+    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+
+    target = output or recording.with_name(recording.name + ".transcript.json")
+    try:
+        check_output_path(target)
+        options = TranscribeOptions(num_speakers, min_speakers, max_speakers, device, asr_model, language)
+        with progress_reporter() as report:
+            transcript = TranscriptionPipeline().run(recording, options, report)
+        atomic_write_text(target, transcript.to_json())
+    except AllianceError as exc:
+        if _STATE["debug"]:
+            logger.exception("failed")
+        raise _fail(exc.message, exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; nothing was written", _EXIT_INTERRUPTED) from None
+    typer.echo(
+        f"wrote {target} ({len(transcript.segments)} segments, {len(transcript.speakers)} speakers, "
+        f"{len(transcript.warnings)} warnings)",
+        err=True,
+    )
+    for warning in transcript.warnings:
+        typer.echo(f"warning: {warning.message}", err=True)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Print the transcript JSON Schema."""
+    text = json_schema_text()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        check_output_path(output)
+        atomic_write_text(output, text)
+    except OutputPathError as exc:
+        raise _fail(exc.message, exc.exit_code) from None
+
+
+def run() -> None:
+    """Console entry point: turn unexpected crashes into one line too."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if _STATE["debug"]:
+            raise
+        typer.echo(f"error: internal error ({type(exc).__name__}); rerun with --debug and report it", err=True)
+        raise SystemExit(_EXIT_INTERNAL) from None
+
+
+if __name__ == "__main__":
+    run()
