@@ -158,6 +158,29 @@ def _declared_duration_s(container: av.container.InputContainer, stream: av.audi
     return None
 
 
+def riff_shortfall_bytes(path: Path) -> int:
+    """Bytes a WAV's header promises in its data chunk but the file lacks (0 if none, or not WAV).
+
+    FFmpeg and libsndfile both size a cut-off WAV from the file length without complaint,
+    so the header is read here. 0 and 0xFFFFFFFF are placeholders left by streaming writers.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        if handle.read(12)[:4] not in (b"RIFF", b"RF64") or size < 12:
+            return 0
+        position = 12
+        while position + 8 <= size:
+            handle.seek(position)
+            header = handle.read(8)
+            chunk_id, chunk_size = header[:4], int.from_bytes(header[4:8], "little")
+            if chunk_id == b"data":
+                if chunk_size in (0, 0xFFFFFFFF):
+                    return 0
+                return max(0, position + 8 + chunk_size - size)
+            position += 8 + chunk_size + (chunk_size & 1)
+    return 0
+
+
 def _check_path(path: Path) -> int:
     if not path.exists():
         raise RecordingNotFoundError("the recording file does not exist; check the path")
@@ -205,6 +228,12 @@ def load(path: Path, limits: AudioLimits) -> DecodedAudio:
         raise EmptyRecordingError("the recording contains no audio samples")
     if duration_s < _MIN_DURATION_S:
         raise EmptyRecordingError(f"the recording is too short to transcribe ({duration_s:.2f} s)")
+    missing_bytes = riff_shortfall_bytes(path)
+    if missing_bytes > 0:
+        raise TruncatedAudioError(
+            f"the file looks truncated: its header promises {missing_bytes} more bytes of audio than the file holds; "
+            "copy the file again from the recorder"
+        )
     if declared_s is not None and _looks_truncated(codec, declared_s, duration_s):
         raise TruncatedAudioError(
             f"the file looks truncated: its header declares {declared_s:.1f} s but only "
