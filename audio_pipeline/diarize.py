@@ -73,10 +73,13 @@ def _load_pipeline(path: str, device: str) -> Any:
 class PyannoteDiarizer:
     """pyannote.audio's speaker-diarization pipeline behind the Diarizer interface."""
 
-    def __init__(self, model: ResolvedModel, device: str) -> None:
+    def __init__(self, model: ResolvedModel, device: str, embedding_batch_size: int | None = None) -> None:
         self.model = model
         self.device = device
         self._pipeline = _load_pipeline(str(model.path), device)
+        batch = embedding_batch_size or (1 if device == "cpu" else None)
+        if batch is not None:
+            self._pipeline.embedding_batch_size = batch
 
     def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization:
         import torch

@@ -105,8 +105,18 @@ class TranscriptionPipeline:
         """Load (once per process) the engines for resolved models."""
         compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
         transcriber = self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
-        diarizer = self._diarizer or PyannoteDiarizer(diar, device)
+        diarizer = self._diarizer or PyannoteDiarizer(diar, device, self.settings.diarization_embedding_batch_size)
         return transcriber, diarizer, getattr(transcriber, "compute_type", compute_type)
+
+    def asr_options(self, model: ResolvedModel, language: str) -> AsrOptions:
+        s = self.settings
+        return AsrOptions(
+            language=None if language == "auto" else language,
+            beam_size=s.asr_beam_size,
+            initial_prompt=build_prompt(s.asr_prompt, s.asr_vocabulary),
+            max_new_tokens=s.asr_max_new_tokens or model.recommended_max_new_tokens,
+            keep_non_speech_tags=s.asr_keep_non_speech_tags,
+        )
 
     def limits(self) -> audio.AudioLimits:
         s = self.settings
@@ -137,13 +147,7 @@ class TranscriptionPipeline:
         timings["load_models"] = time.perf_counter() - clock
 
         language = options.language or settings.language
-        asr_options = AsrOptions(
-            language=None if language == "auto" else language,
-            beam_size=settings.asr_beam_size,
-            initial_prompt=build_prompt(settings.asr_prompt, settings.asr_vocabulary),
-            max_new_tokens=settings.asr_max_new_tokens or asr_model.recommended_max_new_tokens,
-            keep_non_speech_tags=settings.asr_keep_non_speech_tags,
-        )
+        asr_options = self.asr_options(asr_model, language)
         clock = time.perf_counter()
         report("transcribe", 0.0)
         run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: report("transcribe", f))

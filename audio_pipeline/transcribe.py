@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -106,20 +106,28 @@ class WhisperTranscriber:
         self.compute_type = compute_type
         self._whisper = _load_whisper(str(model.path), device, compute_type, cpu_threads)
 
+    @property
+    def engine(self) -> Any:
+        """The faster-whisper model itself, for benchmarks that time the engine alone."""
+        return self._whisper
+
+    @staticmethod
+    def engine_kwargs(options: AsrOptions) -> dict[str, Any]:
+        return {
+            "language": options.language,
+            "beam_size": options.beam_size,
+            "word_timestamps": True,
+            "vad_filter": True,
+            "initial_prompt": options.initial_prompt,
+            "max_new_tokens": options.max_new_tokens,
+            # -1 would suppress symbol tokens and with them tags such as "(crying)".
+            "suppress_tokens": [] if options.keep_non_speech_tags else [-1],
+        }
+
     def transcribe(self, waveform: np.ndarray, options: AsrOptions, progress: Callable[[float], None]) -> AsrRun:
         duration_s = len(waveform) / 16_000
         with engine_errors("transcription"):
-            segments, info = self._whisper.transcribe(  # type: ignore[attr-defined]
-                waveform,
-                language=options.language,
-                beam_size=options.beam_size,
-                word_timestamps=True,
-                vad_filter=True,
-                initial_prompt=options.initial_prompt,
-                max_new_tokens=options.max_new_tokens,
-                # -1 would suppress symbol tokens and with them tags such as "(crying)".
-                suppress_tokens=[] if options.keep_non_speech_tags else [-1],
-            )
+            segments, info = self.engine.transcribe(waveform, **self.engine_kwargs(options))
         return AsrRun(
             language=info.language,
             language_probability=info.language_probability,

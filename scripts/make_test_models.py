@@ -198,6 +198,11 @@ def build_diarization(out_dir: Path) -> Path:
         permutation_invariant=True,
     )
     segmentation.build()
+    with torch.no_grad():
+        # Powerset classes are (none, 1, 2, 3, 1+2, 1+3, 2+3). Unbiased random weights make
+        # all three local speakers active everywhere, tripling the embedding work a real
+        # two-party consultation causes; favour one speaker, sometimes two, as real speech does.
+        segmentation.classifier.bias.copy_(torch.tensor([0.5, 3.0, 1.5, -3.0, -1.0, -3.0, -3.0]))
     embedding = WeSpeakerResNet34()
     # Checkpoints carry specifications; an untrained embedding model has none of its own.
     embedding.specifications = Specifications(problem=Problem.REPRESENTATION, resolution=Resolution.CHUNK, duration=10.0)

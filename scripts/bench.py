@@ -1,0 +1,191 @@
+"""Benchmark the pipeline against the raw engines on a synthetic consultation, and print a table.
+
+Usage:
+    python scripts/bench.py --minutes 10 [--sizes small large-v3-turbo] [--work-dir bench-out]
+
+For each model size the script builds an architecture-faithful random-weight Whisper (real
+layer counts, widths, mel bins and vocabulary; a realistic token count per 30 s window) and the
+random-weight pyannote pipeline, then, in a fresh process per size and length:
+  1. runs the whole pipeline (decode, ASR, diarization, attribution) and reads peak RSS;
+  2. runs faster-whisper alone and pyannote alone on the same waveform with the same options.
+Orchestration overhead = pipeline time (model loading excluded) minus the two raw engine times.
+
+Targets (issue #2): overhead <= 10 % of pipeline time; peak RSS for 60 min <= 3 GB with the
+small size on CPU; RTF at 60 min within 15 % of RTF at 10 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+logger = logging.getLogger("bench")
+
+LINES = [
+    ("en-us+m3", "Thanks for coming in today. I have the results of the scan from Tuesday."),
+    ("en-us+f3", "Okay. We have been waiting all week. Is it good news?"),
+    ("en-us+m3", "I'm afraid it isn't. The tumor in her chest has grown, and there are two new spots."),
+    ("en-us+f3", "I don't understand. The last chemo was supposed to work."),
+    ("en-us+m3", "I know. I am so sorry. This is not what any of us hoped for."),
+    ("en-us+f3", "What happens now? Is there another trial she can try?"),
+    ("en-us+m3", "There is a trial we can talk about, and we will be with you the whole way."),
+    ("en-us+f3", "Mm-hmm. Okay. Can you explain what the trial would involve?"),
+]
+
+
+def synthesize(minutes: float, path: Path) -> Path:
+    """A two-voice consultation of the given length from espeak-ng lines and varied pauses."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(7)
+    clips = []
+    for i, (voice, text) in enumerate(LINES):
+        raw = path.parent / f"line{i}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
+        resampled = path.parent / f"line{i}.16k.wav"
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", str(resampled)], check=True, capture_output=True)
+        clips.append(sf.read(resampled, dtype="float32")[0])
+    target = int(minutes * 60 * 16000)
+    out = np.zeros(target, dtype=np.float32)
+    pos, i = 0, 0
+    while pos < target:
+        clip = clips[i % len(clips)]
+        end = min(pos + len(clip), target)
+        out[pos:end] = clip[: end - pos]
+        pos = end + int(rng.uniform(0.3, 6.0) * 16000)
+        i += 1
+    out += rng.normal(0, 0.002, target).astype(np.float32)  # room noise floor
+    sf.write(path, out, 16000)
+    return path
+
+
+def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float]:
+    """One measurement in a fresh process, so peak RSS belongs to this run alone."""
+    import soundfile as sf
+    import torch
+
+    from audio_pipeline import audio
+    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+    from audio_pipeline.settings import Settings
+
+    pipeline = TranscriptionPipeline(Settings(models_dir=models_dir, device="cpu"))
+    options = TranscribeOptions(asr_model=asr_name, device="cpu", num_speakers=2)
+    # Warm both engines on a short clip first, so neither timed run pays one-off start-up costs.
+    head = audio_path.with_suffix(".warmup.wav")
+    sf.write(head, sf.read(audio_path, frames=20 * 16000, dtype="float32")[0], 16000)
+    pipeline.run(head, options)
+    transcript = pipeline.run(audio_path, options)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timings = transcript.provenance.timings_s
+
+    # The same engines, already loaded, timed alone on the same waveform with the same options.
+    transcriber, diarizer, _ = pipeline._engines("cpu", *pipeline._resolve_models(asr_name))
+    waveform = audio.load(audio_path, pipeline.limits()).waveform
+    kwargs = transcriber.engine_kwargs(pipeline.asr_options(transcriber.model, "en"))  # type: ignore[attr-defined]
+    clock = time.perf_counter()
+    segments, _ = transcriber.engine.transcribe(waveform, **kwargs)  # type: ignore[attr-defined]
+    for _ in segments:
+        pass
+    raw_asr_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    diarizer._pipeline({"waveform": torch.from_numpy(waveform)[None], "sample_rate": 16000}, num_speakers=2)  # type: ignore[attr-defined]
+    raw_diar_s = time.perf_counter() - clock
+
+    return {
+        "duration_s": transcript.recording.duration_s,
+        **{f"stage_{k}": v for k, v in timings.items()},
+        "raw_asr_s": raw_asr_s,
+        "raw_diarization_s": raw_diar_s,
+        "peak_rss_mb": peak_rss_mb,
+        "segments": len(transcript.segments),
+    }
+
+
+def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
+    pipeline_s = sum(v for k, v in m.items() if k.startswith("stage_") and k != "stage_load_models")
+    engines_s = m["raw_asr_s"] + m["raw_diarization_s"]
+    overhead_s = pipeline_s - engines_s
+    return {
+        "size": size,
+        "audio min": f"{minutes:g}",
+        "decode s": f"{m['stage_decode']:.1f}",
+        "asr s": f"{m['stage_transcribe']:.1f}",
+        "diarize s": f"{m['stage_diarize']:.1f}",
+        "attribute s": f"{m['stage_attribute']:.2f}",
+        "pipeline s": f"{pipeline_s:.1f}",
+        "RTF": f"{pipeline_s / m['duration_s']:.3f}",
+        "raw asr s": f"{m['raw_asr_s']:.1f}",
+        "raw diar s": f"{m['raw_diarization_s']:.1f}",
+        "overhead": f"{overhead_s:+.1f} s ({100 * overhead_s / pipeline_s:+.1f} %)",
+        "peak RSS MB": f"{m['peak_rss_mb']:.0f}",
+        "model load s": f"{m['stage_load_models']:.1f}",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
+    parser.add_argument("--sizes", nargs="+", default=["small", "large-v3-turbo"], choices=["tiny", "small", "large-v3-turbo"])
+    parser.add_argument("--work-dir", type=Path, default=ROOT / "bench-out")
+    parser.add_argument("--worker", nargs=3, metavar=("AUDIO", "MODELS", "ASR_NAME"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+    logging.getLogger("audio_pipeline").setLevel(logging.WARNING)
+
+    if args.worker:
+        audio_path, models_dir, asr_name = args.worker
+        sys.stdout.write(json.dumps(worker(Path(audio_path), Path(models_dir), asr_name)) + "\n")
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from scripts.make_test_models import build_diarization, build_whisper
+
+    work = args.work_dir
+    models_dir = work / "models"
+    work.mkdir(parents=True, exist_ok=True)
+    if not (models_dir / "pyannote").exists():
+        build_diarization(models_dir)
+    rows = []
+    for size in args.sizes:
+        asr_name = f"bench-{size}"
+        if not (models_dir / "whisper" / asr_name / "model.bin").exists():
+            logger.info("building random-weight Whisper %s (once; large sizes take minutes)", size)
+            build_whisper(models_dir, size, asr_name)
+        for minutes in args.minutes:
+            audio_path = work / f"consult-{minutes:g}min.wav"
+            if not audio_path.exists():
+                synthesize(minutes, audio_path)
+            logger.info("measuring %s on %g min", size, minutes)
+            out = subprocess.run(
+                [sys.executable, __file__, "--worker", str(audio_path), str(models_dir), asr_name],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            rows.append(row(size, minutes, json.loads(out.stdout.strip().splitlines()[-1])))
+
+    table = Table(title="alliance pipeline vs raw engines (CPU, random weights, architecture-faithful)")
+    for column in rows[0]:
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(*r.values())
+    Console(width=220).print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
