@@ -6,9 +6,10 @@ bars, batch bars and job status all consume.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, audio
+from .analysis import AnalysisOptions, analyze
 from .attribute import attribute
 from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
-from .errors import InvalidOptionError
+from .errors import InvalidOptionError, TranscriptFormatError
 from .models import ResolvedModel, resolve_asr, resolve_diarization
 from .schema import Provenance, Transcript, TranscriptWarning
 from .settings import Settings
@@ -27,7 +29,7 @@ from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber,
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float], None]
-STAGES = ("decode", "load_models", "transcribe", "diarize", "attribute")
+STAGES = ("decode", "load_models", "transcribe", "diarize", "attribute", "analyze")
 _ENGINE_PACKAGES = ("faster-whisper", "ctranslate2", "pyannote.audio", "torch", "av", "onnxruntime")
 
 
@@ -45,6 +47,22 @@ class TranscribeOptions:
 
 def _no_progress(stage: str, fraction: float) -> None:
     return None
+
+
+class _StageClock:
+    """Reports each stage's start and end to the progress callback and records its wall time."""
+
+    def __init__(self, report: ProgressCallback) -> None:
+        self.report = report
+        self.timings_s: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        self.report(name, 0.0)
+        yield
+        self.report(name, 1.0)
+        self.timings_s[name] = round(time.perf_counter() - clock, 3)
 
 
 def cuda_available() -> bool:
@@ -125,36 +143,24 @@ class TranscriptionPipeline:
     # -- the run -------------------------------------------------------------------------
     def run(self, path: Path, options: TranscribeOptions | None = None, progress: ProgressCallback | None = None) -> Transcript:
         options = options or TranscribeOptions()
-        report = progress or _no_progress
+        stages = _StageClock(progress or _no_progress)
         settings = self.settings
         hint = SpeakerCountHint(options.num_speakers, options.min_speakers, options.max_speakers).validated()
         device = resolve_device(options.device or settings.device)
         default_asr = "large-v3-turbo" if device == "cuda" else "small.en"
-        timings: dict[str, float] = {}
-
         asr_model, diar_model = self._resolve_models(options.asr_model or settings.asr_model or default_asr)
 
-        clock = time.perf_counter()
-        report("decode", 0.0)
-        decoded = audio.load(Path(path), self.limits())
-        report("decode", 1.0)
-        timings["decode"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        report("load_models", 0.0)
-        transcriber, diarizer, compute_type = self._engines(device, asr_model, diar_model)
-        report("load_models", 1.0)
-        timings["load_models"] = time.perf_counter() - clock
+        with stages.stage("decode"):
+            decoded = audio.load(Path(path), self.limits())
+        with stages.stage("load_models"):
+            transcriber, diarizer, compute_type = self._engines(device, asr_model, diar_model)
 
         language = options.language or settings.language
         asr_options = self.asr_options(asr_model, language)
-        clock = time.perf_counter()
-        report("transcribe", 0.0)
-        run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: report("transcribe", f))
-        orderer = WordOrderer(decoded.duration_s)
-        asr_segments = [_ordered(seg, orderer) for seg in run.segments]
-        report("transcribe", 1.0)
-        timings["transcribe"] = time.perf_counter() - clock
+        with stages.stage("transcribe"):
+            run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: stages.report("transcribe", f))
+            orderer = WordOrderer(decoded.duration_s)
+            asr_segments = [_ordered(seg, orderer) for seg in run.segments]
 
         warnings: list[TranscriptWarning] = []
         has_words = any(seg.words for seg in asr_segments)
@@ -166,19 +172,13 @@ class TranscriptionPipeline:
                     "Each channel carries a different party; diarization was told to expect at least 2 speakers.",
                 )
             )
-        clock = time.perf_counter()
-        report("diarize", 0.0)
-        if has_words:
-            diarization = diarizer.diarize(decoded.waveform, hint, lambda f: report("diarize", f))
-        else:
-            diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
-        report("diarize", 1.0)
-        timings["diarize"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
-        report("attribute", 1.0)
-        timings["attribute"] = time.perf_counter() - clock
+        with stages.stage("diarize"):
+            if has_words:
+                diarization = diarizer.diarize(decoded.waveform, hint, lambda f: stages.report("diarize", f))
+            else:
+                diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
+        with stages.stage("attribute"):
+            attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
 
         warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diar_model)
         if run.language_probability is not None and asr_options.language is None and run.language_probability < 0.5:
@@ -202,8 +202,9 @@ class TranscriptionPipeline:
             "max_speakers": hint.max_speakers,
             "attribution_tolerance_s": settings.attribution_tolerance_s,
             "max_duration_s": settings.max_duration_s,
+            **_analysis_parameters(self.analysis_options()),
         }
-        return Transcript(
+        transcript = Transcript(
             recording=decoded.info,
             provenance=Provenance(
                 package_version=__version__,
@@ -214,7 +215,7 @@ class TranscriptionPipeline:
                 diarization_model=diar_model.info(),
                 engine_versions=_engine_versions(),
                 parameters=parameters,
-                timings_s={k: round(v, 3) for k, v in timings.items()},
+                timings_s=stages.timings_s,
             ),
             language=run.language,
             language_probability=run.language_probability,
@@ -222,6 +223,43 @@ class TranscriptionPipeline:
             segments=attributed.segments,
             warnings=warnings,
         )
+        with stages.stage("analyze"):
+            transcript = analyze(transcript, decoded.waveform, self.analysis_options())
+        transcript.provenance.timings_s.update(stages.timings_s)
+        return transcript
+
+    def analysis_options(self) -> AnalysisOptions:
+        s = self.settings
+        options = AnalysisOptions(s.min_pause_s, s.silence_min_s, s.silence_trigger_window_s, s.emotion_min_score)
+        return replace(options, lexicon=s.emotion_lexicon) if s.emotion_lexicon else options
+
+    def reanalyze(self, path: Path, transcript: Transcript, progress: ProgressCallback | None = None) -> Transcript:
+        """Recompute pauses, emotion and Silence candidates for a (possibly hand-corrected) transcript.
+
+        The recording is decoded again for its speech map; nothing is transcribed or diarized.
+        """
+        stages = _StageClock(progress or _no_progress)
+        with stages.stage("decode"):
+            decoded = audio.load(Path(path), self.limits())
+        if decoded.info.sha256 != transcript.recording.sha256:
+            raise TranscriptFormatError(
+                "the transcript was made from a different recording (its SHA-256 does not match); give the recording it came from"
+            )
+        with stages.stage("analyze"):
+            result = analyze(transcript, decoded.waveform, self.analysis_options(), recount_speakers=True)
+        parameters = {**result.provenance.parameters, **_analysis_parameters(self.analysis_options())}
+        provenance = result.provenance.model_copy(update={"parameters": parameters, "analyzed_at": datetime.now(UTC)})
+        return result.model_copy(update={"provenance": provenance})
+
+
+def _analysis_parameters(options: AnalysisOptions) -> dict[str, Any]:
+    return {
+        "min_pause_s": options.min_pause_s,
+        "silence_min_s": options.min_silence_s,
+        "silence_trigger_window_s": options.trigger_window_s,
+        "emotion_min_score": options.min_emotion_score,
+        "emotion_lexicon": options.lexicon.name,
+    }
 
 
 def _ordered(segment: AsrSegment, orderer: WordOrderer) -> AsrSegment:

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0")  # 1.1.0 only added analysis fields with defaults
+SILENCE_CODE = "Presence / Silence"
 UNKNOWN_SPEAKER = "unknown"
 
 
@@ -56,6 +58,7 @@ class Provenance(_Model):
     engine_versions: dict[str, str]
     parameters: dict[str, Any] = Field(description="Every option the run used.")
     timings_s: dict[str, float] = Field(default_factory=dict, description="Wall seconds per stage.")
+    analyzed_at: datetime | None = Field(None, description="When analysis was last re-run on a corrected transcript.")
 
 
 class Word(_Model):
@@ -64,6 +67,20 @@ class Word(_Model):
     text: str
     probability: float = Field(ge=0, le=1)
     speaker: str
+
+
+class EmotionCue(_Model):
+    category: str
+    start_char: int = Field(ge=0, description="Offset of the cue in the segment text.")
+    end_char: int = Field(ge=0)
+    text: str
+    rule: str = Field(description="Id of the lexicon rule that fired.")
+
+
+class Emotion(_Model):
+    score: float = Field(ge=0, le=1)
+    categories: list[str]
+    cues: list[EmotionCue]
 
 
 class Segment(_Model):
@@ -77,6 +94,7 @@ class Segment(_Model):
     asr_confidence: float = Field(ge=0, le=1, description="Mean word probability.")
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    emotion: Emotion | None = Field(None, description="Emotional content found in the text, if any.")
 
 
 class Speaker(_Model):
@@ -86,23 +104,100 @@ class Speaker(_Model):
     word_count: int = Field(ge=0)
 
 
+class Pause(_Model):
+    """A stretch with no speech, measured on the audio's speech-activity map."""
+
+    id: str
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    duration_s: float = Field(ge=0, description="Rounded to 0.1 s.")
+    kind: Literal["within_turn", "between_turns", "unattributed"]
+    speaker_before: str | None
+    speaker_after: str | None
+    segment_before: str | None
+    segment_after: str | None
+    noise_events: int = Field(0, ge=0, description="Non-speech sounds inside it (breath, sniff, paper...).")
+
+
+class UntranscribedSpeech(_Model):
+    """Speech the recognizer wrote nothing for: it ends a pause and is never counted as silence."""
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+
+class SilenceCandidate(_Model):
+    """A pause long enough for the Silence code that follows emotional content: for a coder to confirm."""
+
+    id: str
+    pause_id: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    trigger_segment: str
+    trigger_categories: list[str]
+    trigger_cues: list[str]
+    fell_silent: str | None = Field(description="Speaker of the last words before the pause.")
+    broke_silence: str | None = Field(description="Speaker of the first words after it (None: recording ended).")
+    breaking_words: str = ""
+    response: Literal["compassionate", "invitational", "other", "none"]
+    confidence: float = Field(ge=0, le=1)
+    proposed_code: str = SILENCE_CODE
+
+
+class LongPause(_Model):
+    """A pause of Silence length with no emotional trigger, listed so coders can check it."""
+
+    pause_id: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    speaker_before: str | None
+    speaker_after: str | None
+
+
 class TranscriptWarning(_Model):
     code: str
     message: str
 
 
 class Transcript(_Model):
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
     recording: RecordingInfo
     provenance: Provenance
     language: str
     language_probability: float | None = None
     speakers: list[Speaker]
     segments: list[Segment]
+    pauses: list[Pause] = Field(default_factory=list)
+    untranscribed_speech: list[UntranscribedSpeech] = Field(default_factory=list)
+    silence_candidates: list[SilenceCandidate] = Field(default_factory=list)
+    long_pauses: list[LongPause] = Field(default_factory=list)
     warnings: list[TranscriptWarning]
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
+
+
+def load_transcript(text: str) -> Transcript:
+    """Parse a transcript in our schema, accepting earlier versions whose fields are a subset."""
+    from pydantic import ValidationError
+
+    from .errors import TranscriptFormatError
+
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise TranscriptFormatError("the transcript is not valid JSON") from exc
+    if not isinstance(data, dict) or data.get("schema_version") not in ACCEPTED_INPUT_VERSIONS:
+        raise TranscriptFormatError(f"the transcript is not in a schema version we read ({', '.join(ACCEPTED_INPUT_VERSIONS)})")
+    data["schema_version"] = SCHEMA_VERSION
+    try:
+        return Transcript.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise TranscriptFormatError(f"the transcript does not match the schema at {where}: {first['msg']}") from exc
 
 
 def json_schema() -> dict[str, Any]:

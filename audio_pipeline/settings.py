@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # Attribution
     attribution_tolerance_s: float = Field(0.5, ge=0.0, le=5.0)
 
+    # Analysis (pauses, emotional content, Silence candidates)
+    min_pause_s: float = Field(2.0, gt=0, description="List every pause at least this long.")
+    silence_min_s: float = Field(5.0, gt=0, description="Shortest pause that can be a Silence candidate.")
+    silence_trigger_window_s: float = Field(10.0, ge=0, description="How far back emotional speech may be.")
+    emotion_min_score: float = Field(0.5, ge=0, le=1)
+    emotion_lexicon: Path | None = Field(None, description="Your own lexicon file instead of the shipped one.")
+
     # Input limits
     max_duration_s: float = Field(4 * 3600.0, gt=0)
     max_channels: int = Field(32, ge=1)

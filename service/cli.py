@@ -6,15 +6,17 @@ tracebacks appear only with --debug. Nothing is written unless the whole run suc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from audio_pipeline.errors import AllianceError, OutputPathError
-from audio_pipeline.schema import json_schema_text
+from audio_pipeline.errors import AllianceError, InputError
+from audio_pipeline.schema import Transcript, json_schema_text
 
 from .output import atomic_write_text, check_output_path
 from .progress import progress_reporter
@@ -43,6 +45,19 @@ def _setup_logging(verbose: bool, debug: bool) -> None:
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Our errors and Ctrl-C become one line and an exit code; nothing was written before this point."""
+    try:
+        yield
+    except AllianceError as exc:
+        if _STATE["debug"]:
+            logger.exception("failed")
+        raise _fail(exc.message, exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; nothing was written", _EXIT_INTERRUPTED) from None
 
 
 @app.callback()
@@ -75,25 +90,51 @@ def transcribe(
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
 
     target = output or recording.with_name(recording.name + ".transcript.json")
-    try:
+    with _user_errors():
         check_output_path(target)
         options = TranscribeOptions(num_speakers, min_speakers, max_speakers, device, asr_model, language)
         with progress_reporter() as report:
             transcript = TranscriptionPipeline().run(recording, options, report)
         atomic_write_text(target, transcript.to_json())
-    except AllianceError as exc:
-        if _STATE["debug"]:
-            logger.exception("failed")
-        raise _fail(exc.message, exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted; nothing was written", _EXIT_INTERRUPTED) from None
+    _summary(target, transcript)
+
+
+def _summary(target: Path, transcript: Transcript) -> None:
     typer.echo(
         f"wrote {target} ({len(transcript.segments)} segments, {len(transcript.speakers)} speakers, "
-        f"{len(transcript.warnings)} warnings)",
+        f"{len(transcript.pauses)} pauses, {len(transcript.silence_candidates)} silence candidates, "
+        f"{len(transcript.long_pauses)} other long pauses)",
         err=True,
     )
     for warning in transcript.warnings:
         typer.echo(f"warning: {warning.message}", err=True)
+
+
+@app.command()
+def analyze(
+    recording: Annotated[Path, typer.Argument(help="The recording the transcript was made from.")],
+    transcript_path: Annotated[Path, typer.Option("--transcript", "-t", help="Transcript JSON (ours; may be hand-corrected).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: replace the transcript file).")
+    ] = None,
+) -> None:
+    """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
+    from audio_pipeline.pipeline import TranscriptionPipeline
+    from audio_pipeline.schema import load_transcript
+
+    target = output or transcript_path
+    with _user_errors():
+        check_output_path(target)
+        try:
+            text = transcript_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError("the transcript file does not exist; check the --transcript path") from None
+        except (OSError, UnicodeDecodeError):
+            raise InputError("the transcript file cannot be read as UTF-8 text") from None
+        with progress_reporter() as report:
+            result = TranscriptionPipeline().reanalyze(recording, load_transcript(text), report)
+        atomic_write_text(target, result.to_json())
+    _summary(target, result)
 
 
 @app.command()
@@ -105,11 +146,9 @@ def schema(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
+    with _user_errors():
         check_output_path(output)
         atomic_write_text(output, text)
-    except OutputPathError as exc:
-        raise _fail(exc.message, exc.exit_code) from None
 
 
 def run() -> None:

@@ -1,0 +1,257 @@
+"""Build labelled synthetic consultations with espeak-ng: audio plus ground truth for every pause.
+
+Usage:
+    python scripts/make_synthetic_consults.py OUT_DIR [--count 48]
+
+Each conversation is a WAV (16 kHz, or 8 kHz for telephone ones) and a JSON file with every
+utterance (speaker, role, text, whether it is emotional, exact start and end) and every pause of
+2 s or more (exact start and end, whether it follows emotional content within 10 s, within or
+between turns, what noise it contains). espeak-ng's own leading and trailing silence is trimmed
+so that the pauses are exactly the gaps inserted.
+
+Conditions cycle over: clean, 20 dB and 10 dB SNR room noise, telephone band (300-3400 Hz, 8 kHz);
+voices: adult male (oncologist), adult female (parent), a raised-pitch child voice (patient).
+Hard cases in every conversation: pauses of 4.8, 4.9, 5.0, 5.1 and 5.2 s, pauses holding a
+breath, a sniff or paper noise, a pause inside one speaker's turn, emotion two turns before a
+pause, and neutral long pauses (looking at scans, logistics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy import signal
+
+logger = logging.getLogger("make_synthetic_consults")
+RATE = 16_000
+VOICES = {
+    "oncologist": ("en-us+m3", None),
+    "parent": ("en-us+f3", None),
+    "patient": ("en-us+f4", 95),  # raised pitch: a child-like voice
+}
+SPEAKER_IDS = {"oncologist": "S1", "parent": "S2", "patient": "S3"}
+
+# Written for these conversations; kept apart from scripts/data/emotion_utterances.csv.
+EMOTIONAL = {
+    "oncologist": [
+        "I'm afraid the scan shows the cancer has spread to her liver.",
+        "I wish I had better news. The tumor has grown since the last scan.",
+        "I'm so sorry. The treatment is not working anymore.",
+        "This must be so hard to hear.",
+        "Unfortunately, we are seeing new spots in his lungs.",
+    ],
+    "parent": [
+        "Is she going to die?",
+        "I'm so scared. I don't know how to tell her.",
+        "There's still a chance, right? There has to be something.",
+        "Oh no. Oh my god. Not again.",
+        "I keep thinking this is my fault.",
+    ],
+    "patient": [
+        "Am I going to die?",
+        "I'm scared. I don't want more chemo.",
+        "I hate this. I just want to go home.",
+    ],
+}
+NEUTRAL = {
+    "oncologist": [
+        "Let me pull up the images from Tuesday.",
+        "We'll check her blood counts again next week.",
+        "The nurse will give you the schedule for the next visit.",
+        "Here is the area we measured last time.",
+        "We can do the scan on Monday or Wednesday.",
+    ],
+    "parent": [
+        "Okay. Which day works for the scan?",
+        "We parked in the garage on level two.",
+        "She finished the antibiotics on Sunday.",
+        "Can you send the prescription to our pharmacy?",
+    ],
+    "patient": [
+        "Can I go to the playroom after this?",
+        "I had pancakes for breakfast.",
+    ],
+}
+EDGE_PAUSES_S = (4.8, 4.9, 5.0, 5.1, 5.2)
+CONDITIONS = ("clean", "snr20", "snr10", "telephone")
+
+
+@dataclass
+class Utterance:
+    speaker: str
+    role: str
+    text: str
+    emotional: bool
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+
+@dataclass
+class TruePause:
+    start_s: float
+    end_s: float
+    duration_s: float
+    follows_emotion: bool
+    kind: str
+    noise: str
+
+
+def _speak(text: str, role: str, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> np.ndarray:
+    key = (role, text)
+    if key not in cache:
+        voice, pitch = VOICES[role]
+        raw = tmp / f"u{len(cache)}.wav"
+        cmd = ["espeak-ng", "-v", voice, "-w", str(raw)] + (["-p", str(pitch)] if pitch else []) + [text]
+        subprocess.run(cmd, check=True, capture_output=True)
+        audio, rate = sf.read(raw, dtype="float32")
+        audio = signal.resample_poly(audio, RATE, rate).astype(np.float32)
+        loud = np.nonzero(np.abs(audio) > 0.003)[0]
+        cache[key] = audio[loud[0] : loud[-1] + 1]  # trim espeak-ng's own silence: gaps are exact
+    return cache[key]
+
+
+def noise_event(kind: str, rng: np.random.Generator, level: float) -> np.ndarray:
+    """Short non-speech sounds that must not split a pause."""
+    if kind == "breath":
+        n = int(0.5 * RATE)
+        b, a = signal.butter(2, [300, 1800], btype="band", fs=RATE)
+        burst = signal.lfilter(b, a, rng.normal(0, 1, n)) * np.hanning(n)
+        return (burst / np.abs(burst).max() * level * 0.5).astype(np.float32)
+    if kind == "sniff":
+        n = int(0.25 * RATE)
+        b, a = signal.butter(2, 2500, btype="high", fs=RATE)
+        burst = signal.lfilter(b, a, rng.normal(0, 1, n)) * np.exp(-np.linspace(0, 5, n))
+        return (burst / np.abs(burst).max() * level * 0.6).astype(np.float32)
+    # paper: a crackle of short broadband clicks over one second
+    out = np.zeros(RATE, dtype=np.float32)
+    for _ in range(12):
+        at = int(rng.uniform(0, 0.97) * RATE)
+        width = int(rng.uniform(0.005, 0.02) * RATE)
+        out[at : at + width] += (rng.normal(0, 1, width) * np.hanning(width) * level * 0.4).astype(np.float32)
+    return out
+
+
+def _script(index: int, rng: np.random.Generator) -> list[tuple[str, object]]:
+    """The sequence of utterances and gaps for one conversation."""
+    child = index % 3 == 0
+    roles = ["oncologist", "parent"] + (["patient"] if child else [])
+    edge = EDGE_PAUSES_S[index % len(EDGE_PAUSES_S)]
+    edge2 = EDGE_PAUSES_S[(index + 2) % len(EDGE_PAUSES_S)]
+    noise_kinds = ("breath", "sniff", "paper")
+
+    def say(role: str, emotional: bool) -> tuple[str, object]:
+        pool = (EMOTIONAL if emotional else NEUTRAL)[role]
+        return ("say", (role, pool[int(rng.integers(len(pool)))], emotional))
+
+    def gap(seconds: float, noise: str = "none") -> tuple[str, object]:
+        return ("gap", (seconds, noise))
+
+    short = lambda: gap(float(rng.uniform(0.3, 1.2)))  # noqa: E731
+    return [
+        say("oncologist", False), short(), say("parent", False), short(),
+        say("oncologist", True), gap(edge), say("parent", True), short(),
+        # emotion two turns before the pause: emotional, then a brief neutral line, then the pause
+        say("oncologist", False), gap(float(rng.uniform(2.2, 4.0))), say("parent", False), short(),
+        say("oncologist", True), short(), say("parent", False), gap(float(rng.uniform(5.5, 7.0)), noise_kinds[index % 3]),
+        say("oncologist", True), short(),
+        # a pause inside one speaker's turn
+        say(roles[-1], True), gap(edge2), say(roles[-1], False), short(),
+        # a neutral long pause: looking at the scans
+        say("oncologist", False), gap(float(rng.uniform(5.5, 8.0)), noise_kinds[(index + 1) % 3]), say("oncologist", False),
+        short(), say("parent", False), gap(float(rng.uniform(2.0, 3.5))), say("oncologist", False),
+    ]  # fmt: skip
+
+
+def build(index: int, out_dir: Path, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> Path:
+    rng = np.random.default_rng(1000 + index)
+    condition = CONDITIONS[index % len(CONDITIONS)]
+    pieces: list[np.ndarray] = [np.zeros(int(0.5 * RATE), dtype=np.float32)]
+    cursor = len(pieces[0])
+    utterances: list[Utterance] = []
+    pending_gaps: list[tuple[int, int, str]] = []
+    events: list[tuple[int, np.ndarray]] = []
+    for kind, item in _script(index, rng):
+        if kind == "say":
+            role, text, emotional = item  # type: ignore[misc]
+            audio = _speak(text, role, cache, tmp)
+            utterances.append(Utterance(SPEAKER_IDS[role], role, text, emotional, cursor / RATE, (cursor + len(audio)) / RATE))
+            pieces.append(audio)
+            cursor += len(audio)
+        else:
+            seconds, noise = item  # type: ignore[misc]
+            n = round(seconds * RATE)
+            pending_gaps.append((cursor, cursor + n, noise))
+            if noise != "none":
+                events.append((cursor + n // 2, noise_event(noise, rng, 0.1)))
+            pieces.append(np.zeros(n, dtype=np.float32))
+            cursor += n
+    pieces.append(np.zeros(int(0.5 * RATE), dtype=np.float32))
+    waveform = np.concatenate(pieces)
+    for centre, event in events:
+        start = centre - len(event) // 2
+        waveform[start : start + len(event)] += event
+
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([p for p in pieces if np.any(p)]) ** 2)))
+    if condition in ("snr20", "snr10"):
+        snr_db = 20.0 if condition == "snr20" else 10.0
+        b, a = signal.butter(1, 1000, btype="low", fs=RATE)  # pinkish room noise
+        noise = signal.lfilter(b, a, rng.normal(0, 1, len(waveform)))
+        noise *= speech_rms / (10 ** (snr_db / 20)) / np.sqrt(np.mean(noise**2))
+        waveform = waveform + noise.astype(np.float32)
+
+    pauses = []
+    for start, end, noise_kind in pending_gaps:
+        duration = (end - start) / RATE
+        if duration < 2.0:
+            continue
+        before = [u for u in utterances if u.end_s <= start / RATE + 1e-6]
+        after = [u for u in utterances if u.start_s >= end / RATE - 1e-6]
+        follows = any(u.emotional and start / RATE - u.end_s <= 10.0 for u in before)
+        kind = "within_turn" if before and after and before[-1].speaker == after[0].speaker else "between_turns"
+        pauses.append(TruePause(start / RATE, end / RATE, round(duration, 3), follows, kind, noise_kind))
+
+    rate = RATE
+    if condition == "telephone":
+        b, a = signal.butter(4, [300, 3400], btype="band", fs=RATE)
+        waveform = signal.resample_poly(signal.lfilter(b, a, waveform), 1, 2).astype(np.float32)
+        rate = 8000
+    peak = float(np.abs(waveform).max())
+    waveform = waveform / max(peak, 1e-9) * 0.8 if peak > 0.99 else waveform
+
+    name = f"consult-{index:03d}-{condition}"
+    sf.write(out_dir / f"{name}.wav", waveform, rate, subtype="PCM_16")
+    truth = {
+        "name": name,
+        "condition": condition,
+        "utterances": [asdict(u) for u in utterances],
+        "pauses": [asdict(p) for p in pauses],
+    }
+    (out_dir / f"{name}.json").write_text(json.dumps(truth, indent=1) + "\n")
+    return out_dir / f"{name}.wav"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--count", type=int, default=48)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    cache: dict[tuple[str, str], np.ndarray] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(args.count):
+            build(index, args.out_dir, cache, Path(tmp))
+    logger.info("wrote %d conversations to %s", args.count, args.out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

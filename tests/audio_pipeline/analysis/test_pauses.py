@@ -1,0 +1,145 @@
+"""Pauses measured on real espeak-ng audio through Silero VAD and the 10 ms refinement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from audio_pipeline.analysis.pauses import find_pauses, is_non_speech_tag
+from audio_pipeline.schema import Segment, Word
+from audio_pipeline.vad import speech_map
+from scripts.make_synthetic_consults import noise_event
+from tests.conftest import read_mono, speak
+
+RATE = 16000
+
+
+def trimmed(path: Path) -> np.ndarray:
+    audio = read_mono(path)
+    loud = np.nonzero(np.abs(audio) > 0.003)[0]
+    return audio[loud[0] : loud[-1] + 1]
+
+
+@pytest.fixture(scope="module")
+def clips(speech_dir: Path) -> dict[str, np.ndarray]:
+    return {
+        "doctor": trimmed(speak("The scan shows the tumor has grown.", speech_dir / "pa.wav")),
+        "parent": trimmed(speak("Is she going to be okay?", speech_dir / "pb.wav", voice="en-us+f3")),
+        "aside": trimmed(speak("Sorry, can you hold the door?", speech_dir / "pc.wav", voice="en-us+f3")),
+    }
+
+
+class Conversation:
+    """Clips and gaps laid end to end, remembering where each clip landed."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = [np.zeros(RATE // 2, dtype=np.float32)]
+        self.cursor = RATE // 2
+        self.spans: list[tuple[float, float]] = []
+
+    def say(self, clip: np.ndarray) -> Conversation:
+        self.parts.append(clip)
+        self.spans.append((self.cursor / RATE, (self.cursor + len(clip)) / RATE))
+        self.cursor += len(clip)
+        return self
+
+    def gap(self, seconds: float, noise: str | None = None) -> Conversation:
+        silence = np.zeros(round(seconds * RATE), dtype=np.float32)
+        if noise:
+            event = noise_event(noise, np.random.default_rng(3), 0.1)
+            mid = len(silence) // 2 - len(event) // 2
+            silence[mid : mid + len(event)] += event
+        self.parts.append(silence)
+        self.cursor += len(silence)
+        return self
+
+    def waveform(self) -> np.ndarray:
+        return np.concatenate([*self.parts, np.zeros(RATE // 2, dtype=np.float32)])
+
+
+def segments_for(spans: list[tuple[float, float]], speakers: list[str]) -> list[Segment]:
+    out = []
+    for i, ((start, end), speaker) in enumerate(zip(spans, speakers, strict=True), start=1):
+        mid = (start + end) / 2
+        words = [
+            Word(start_s=start, end_s=mid, text="some", probability=1.0, speaker=speaker),
+            Word(start_s=mid, end_s=end, text="words", probability=1.0, speaker=speaker),
+        ]
+        out.append(
+            Segment(
+                id=f"seg-{i:05d}",
+                start_s=start,
+                end_s=end,
+                speaker=speaker,
+                text="some words",
+                words=words,
+                overlap=False,
+                asr_confidence=1.0,
+            )
+        )
+    return out
+
+
+def measure(conv: Conversation, speakers: list[str], waveform: np.ndarray | None = None) -> list:  # type: ignore[type-arg]
+    audio = conv.waveform() if waveform is None else waveform
+    return find_pauses(audio, speech_map(audio), segments_for(conv.spans, speakers)).pauses
+
+
+@pytest.mark.parametrize("gap_s", [4.8, 4.9, 5.0, 5.1, 5.2])
+def test_threshold_edges_land_on_the_right_side(clips: dict[str, np.ndarray], gap_s: float) -> None:
+    conv = Conversation().say(clips["doctor"]).gap(gap_s).say(clips["parent"])
+    (pause,) = measure(conv, ["S1", "S2"])
+    assert pause.duration_s == pytest.approx(gap_s, abs=1e-9)
+    assert abs(pause.start_s - conv.spans[0][1]) <= 0.1
+    assert abs(pause.end_s - conv.spans[1][0]) <= 0.1
+    assert (pause.kind, pause.speaker_before, pause.speaker_after) == ("between_turns", "S1", "S2")
+    assert (pause.segment_before, pause.segment_after) == ("seg-00001", "seg-00002")
+
+
+@pytest.mark.parametrize("noise", ["breath", "sniff", "paper"])
+def test_noise_inside_a_pause_does_not_split_it(clips: dict[str, np.ndarray], noise: str) -> None:
+    conv = Conversation().say(clips["doctor"]).gap(6.0, noise).say(clips["parent"])
+    (pause,) = measure(conv, ["S1", "S2"])
+    assert pause.duration_s == pytest.approx(6.0, abs=0.15)
+
+
+def test_untranscribed_speech_ends_a_pause_and_is_reported(clips: dict[str, np.ndarray]) -> None:
+    conv = Conversation().say(clips["doctor"]).gap(3.0).say(clips["aside"]).gap(3.0).say(clips["parent"])
+    audio = conv.waveform()
+    transcribed = [conv.spans[0], conv.spans[2]]  # the recognizer missed the aside
+    result = find_pauses(audio, speech_map(audio), segments_for(transcribed, ["S1", "S2"]))
+    assert all(p.duration_s < 4.0 for p in result.pauses), "never one silence across speech"
+    (missed,) = result.untranscribed
+    assert abs(missed.start_s - conv.spans[1][0]) < 0.3 and abs(missed.end_s - conv.spans[1][1]) < 0.3
+
+
+def test_pause_inside_one_speakers_turn(clips: dict[str, np.ndarray]) -> None:
+    conv = Conversation().say(clips["parent"]).gap(5.5).say(clips["aside"])
+    (pause,) = measure(conv, ["S2", "S2"])
+    assert pause.kind == "within_turn" and pause.speaker_before == pause.speaker_after == "S2"
+
+
+def test_room_noise_at_10_db_snr(clips: dict[str, np.ndarray]) -> None:
+    conv = Conversation().say(clips["doctor"]).gap(5.2).say(clips["parent"])
+    clean = conv.waveform()
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([clips["doctor"], clips["parent"]]) ** 2)))
+    noise = np.random.default_rng(5).normal(0, 1, len(clean))
+    noisy = (clean + noise * speech_rms / 10 ** (10 / 20)).astype(np.float32)
+    (pause,) = measure(conv, ["S1", "S2"], noisy)
+    assert abs(pause.duration_s - 5.2) <= 0.25
+
+
+def test_telephone_band(clips: dict[str, np.ndarray]) -> None:
+    conv = Conversation().say(clips["doctor"]).gap(5.0).say(clips["parent"])
+    b, a = signal.butter(4, [300, 3400], btype="band", fs=RATE)
+    phone = signal.resample_poly(signal.resample_poly(signal.lfilter(b, a, conv.waveform()), 1, 2), 2, 1).astype(np.float32)
+    (pause,) = measure(conv, ["S1", "S2"], phone)
+    assert abs(pause.duration_s - 5.0) <= 0.25
+
+
+def test_recognizer_tags_are_not_speech() -> None:
+    assert is_non_speech_tag("(crying)") and is_non_speech_tag("[sighs]") and is_non_speech_tag("*sniff*")
+    assert not is_non_speech_tag("okay") and not is_non_speech_tag("(well")
