@@ -134,6 +134,7 @@ class TranscriptionPipeline:
             initial_prompt=build_prompt(s.asr_prompt, s.asr_vocabulary),
             max_new_tokens=s.asr_max_new_tokens or model.recommended_max_new_tokens,
             keep_non_speech_tags=s.asr_keep_non_speech_tags,
+            temperature_fallback=s.asr_temperature_fallback,
         )
 
     def limits(self) -> audio.AudioLimits:
@@ -195,6 +196,7 @@ class TranscriptionPipeline:
             "initial_prompt": asr_options.initial_prompt,
             "max_new_tokens": asr_options.max_new_tokens,
             "keep_non_speech_tags": asr_options.keep_non_speech_tags,
+            "temperature_fallback": asr_options.temperature_fallback,
             "word_timestamps": True,
             "vad_filter": True,
             "num_speakers": hint.num_speakers,

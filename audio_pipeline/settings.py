@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     asr_max_new_tokens: int | None = Field(None, ge=1, le=448)
     asr_prompt: str = "Um, uh, hmm. A consultation about the scan results."
     asr_vocabulary: list[str] = Field(default_factory=lambda: list(DEFAULT_VOCABULARY))
+    asr_temperature_fallback: bool = Field(
+        True,
+        description="Re-decode a window at higher temperatures when it fails Whisper's quality checks "
+        "(better text on hard audio, slower).",
+    )
     asr_keep_non_speech_tags: bool = Field(True, description="Let the model write tags such as (crying).")
 
     # Attribution

@@ -41,6 +41,7 @@ class AsrOptions:
     initial_prompt: str | None
     max_new_tokens: int | None
     keep_non_speech_tags: bool
+    temperature_fallback: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ class WhisperTranscriber:
             "vad_filter": True,
             "initial_prompt": options.initial_prompt,
             "max_new_tokens": options.max_new_tokens,
+            # faster-whisper's default ladder; a single 0.0 turns fallback off.
+            "temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if options.temperature_fallback else [0.0],
             # -1 would suppress symbol tokens and with them tags such as "(crying)".
             "suppress_tokens": [] if options.keep_non_speech_tags else [-1],
         }

@@ -5,7 +5,8 @@ Usage:
 
 For each model size the script builds an architecture-faithful random-weight Whisper (real
 layer counts, widths, mel bins and vocabulary; a realistic token count per 30 s window) and the
-random-weight pyannote pipeline, then, in a fresh process per size and length:
+random-weight pyannote pipeline (temperature fallback off: random weights would trigger it on every
+window), then, in a fresh process per size and length:
   1. runs the whole pipeline (decode, ASR, diarization, attribution) and reads peak RSS;
   2. runs faster-whisper alone and pyannote alone on the same waveform with the same options.
 Orchestration overhead = transcript-path time (decode, ASR, diarization, attribution; model loading
@@ -80,7 +81,9 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
     from audio_pipeline.settings import Settings
 
-    pipeline = TranscriptionPipeline(Settings(models_dir=models_dir, device="cpu"))
+    # Random weights fail Whisper's quality checks on every window, so fallback would re-decode each
+    # window up to six times, which a real model rarely does; the bench times one decode per window.
+    pipeline = TranscriptionPipeline(Settings(models_dir=models_dir, device="cpu", asr_temperature_fallback=False))
     options = TranscribeOptions(asr_model=asr_name, device="cpu", num_speakers=2)
     # Warm both engines on a short clip first, so neither timed run pays one-off start-up costs.
     head = audio_path.with_suffix(".warmup.wav")

@@ -94,6 +94,27 @@ def _build_tokenizer(text_vocab_size: int, path: Path) -> dict[str, int]:
     return {token: tokenizer.token_to_id(token) for token in SPECIAL_TOKENS}
 
 
+def _favour_letters(model: object, tokenizer_path: Path) -> None:
+    """Make the random decoder prefer letters and spaces, so its output always has words to time.
+
+    Unbiased random weights often emit only byte tokens that decode to nothing printable, which
+    leaves segments without words. The final layer norm gets a bias along one direction and the
+    (tied) embeddings of letter and space tokens point along it, which raises their logits; the
+    weights stay random and every code path stays the real one.
+    """
+    import torch
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    preferred = [tokenizer.token_to_id(c) for c in "abcdefghijklmnopqrstuvwxyzĠ"]
+    decoder = model.model.decoder  # type: ignore[attr-defined]
+    with torch.no_grad():
+        decoder.layer_norm.bias.zero_()
+        decoder.layer_norm.bias[0] = 4.0
+        decoder.embed_tokens.weight[:, 0] = 0.0
+        decoder.embed_tokens.weight[preferred, 0] = 2.0
+
+
 def build_whisper(out_dir: Path, size: str = "tiny", name: str | None = None) -> Path:
     """Build a random-weight Whisper model converted to CTranslate2 under OUT/whisper/NAME."""
     import torch
@@ -132,6 +153,7 @@ def build_whisper(out_dir: Path, size: str = "tiny", name: str | None = None) ->
             begin_suppress_tokens=[eot],
         )
         model = WhisperForConditionalGeneration(config)
+        _favour_letters(model, hf_dir / "tokenizer.json")
         generation = GenerationConfig(
             decoder_start_token_id=sot,
             eos_token_id=eot,

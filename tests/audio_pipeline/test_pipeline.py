@@ -37,7 +37,7 @@ def check_contract(transcript: Transcript) -> None:
 
 @pytest.fixture(scope="module")
 def real_pipeline(tiny_models: Path) -> TranscriptionPipeline:
-    return TranscriptionPipeline(Settings(models_dir=tiny_models, asr_beam_size=1))
+    return TranscriptionPipeline(Settings(models_dir=tiny_models, asr_beam_size=1, asr_temperature_fallback=False))
 
 
 def test_real_engines_end_to_end(real_pipeline: TranscriptionPipeline, two_voice_wav: Path) -> None:

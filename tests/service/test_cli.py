@@ -20,9 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schema" / "transcript.schema.json").read_text())
 
 
-def alliance(*args: str, models: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def alliance(
+    *args: str, models: Path | None = None, cwd: Path | None = None, fast: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would. fast: greedy decoding without fallback, to keep the suite quick."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-    env["ALLIANCE_ASR_BEAM_SIZE"] = "1"
+    if fast:
+        env["ALLIANCE_ASR_BEAM_SIZE"] = "1"
+        env["ALLIANCE_ASR_TEMPERATURE_FALLBACK"] = "false"
     if models is not None:
         env["ALLIANCE_MODELS_DIR"] = str(models)
     return subprocess.run(
@@ -42,7 +47,7 @@ def error_lines(stderr: str) -> list[str]:
 
 def test_transcribe_two_voices_end_to_end(tiny_models: Path, two_voice_wav: Path, tmp_path: Path) -> None:
     out = tmp_path / "consult.json"
-    result = alliance("transcribe", str(two_voice_wav), "-o", str(out), "--num-speakers", "2", models=tiny_models)
+    result = alliance("transcribe", str(two_voice_wav), "-o", str(out), "--num-speakers", "2", models=tiny_models, fast=False)
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)
@@ -178,3 +183,13 @@ def test_schema_command_prints_the_committed_schema() -> None:
     result = alliance("schema")
     assert result.returncode == 0
     assert json.loads(result.stdout) == SCHEMA
+
+
+def test_cuda_requested_without_a_gpu(tiny_models: Path, two_voice_wav: Path, tmp_path: Path) -> None:
+    from audio_pipeline.pipeline import cuda_available
+
+    if cuda_available():
+        pytest.skip("this machine has a CUDA GPU")
+    result = alliance("transcribe", str(two_voice_wav), "--device", "cuda", "-o", str(tmp_path / "t.json"), models=tiny_models)
+    assert result.returncode == 2
+    assert "no CUDA GPU" in error_lines(result.stderr)[0]

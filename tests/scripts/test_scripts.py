@@ -1,0 +1,39 @@
+"""The operator and benchmark scripts run from a fresh checkout (small sizes, so CI stays quick)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_eval_silences_prints_its_table() -> None:
+    result = run("scripts/eval_silences.py", "--count", "4")
+    assert result.returncode == 0, result.stderr
+    for line in ("pauses >= 5 s: sensitivity", "boundary error, median", "Silence candidates: precision",
+                 "emotional content: recall"):  # fmt: skip
+        assert line in result.stdout
+
+
+def test_make_synthetic_consults_writes_audio_and_truth(tmp_path: Path) -> None:
+    result = run("scripts/make_synthetic_consults.py", str(tmp_path), "--count", "4")
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("*.wav"))) == 4 and len(list(tmp_path.glob("*.json"))) == 4
+    assert any("telephone" in p.name for p in tmp_path.glob("*.wav"))
+
+
+def test_bench_prints_its_table(tmp_path: Path) -> None:
+    result = run("scripts/bench.py", "--minutes", "0.3", "--sizes", "tiny", "--work-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for column in ("RTF", "raw asr s", "raw diar s", "overhead", "peak RSS MB"):
+        assert column in result.stdout
+
+
+def test_generate_schema_check_passes() -> None:
+    assert run("scripts/generate_schema.py", "--check").returncode == 0
