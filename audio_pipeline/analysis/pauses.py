@@ -28,6 +28,7 @@ from ..vad import SAMPLE_RATE_HZ, SpeechRegion
 
 _TAG = re.compile(r"^\W*[\(\[\*<].*[\)\]\*>]\W*$")
 _FRAME_S = 0.01
+_TAIL_DB = 3.0  # the lower hysteresis threshold, above the pause's median frame energy
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
 _MAX_WORD_S = 5.0  # no recognizer word lasts longer; bounds the look-back for overlapping words
 
@@ -71,9 +72,9 @@ def _frame_db(waveform: np.ndarray) -> np.ndarray:
     hop = int(_FRAME_S * SAMPLE_RATE_HZ)
     n = len(waveform) // hop
     frames = waveform[: n * hop].reshape(n, hop).astype(np.float64)
+    # Unsmoothed on purpose: a moving average smeared speech energy into the gap and shortened
+    # every pause by about 30 ms; the hysteresis in _refine copes with frame-to-frame noise instead.
     power = (frames**2).mean(axis=1)
-    # A 30 ms moving average steadies frame energy in noise without blurring edges past 10 ms steps.
-    power = np.convolve(power, np.ones(3) / 3, mode="same")
     return np.asarray(10 * np.log10(power + 1e-12))
 
 
@@ -95,18 +96,29 @@ def _refine(db: np.ndarray, gap_start_s: float, gap_end_s: float, window_s: floa
     if len(before) == 0 or len(after) == 0:
         return gap_start_s, gap_end_s
     start_s, end_s = gap_start_s, gap_end_s
+    # Hysteresis: a high threshold finds the edge of clear speech, then the edge follows a fading
+    # tail (or a soft onset) while energy stays above a lower one, so quiet word endings in noise
+    # are not cut off and the pause not overstated.
     speech_before = float(np.percentile(before, 90))
     if speech_before - floor > 6.0:
-        threshold = floor + max(6.0, 0.3 * (speech_before - floor))
+        high = floor + max(6.0, 0.3 * (speech_before - floor))
         lo, hi = max(first - inward, 0), min(first + outward, n)
-        loud = np.nonzero(db[lo:hi] > threshold)[0]
-        start_s = (lo + loud[-1] + 1) * _FRAME_S if len(loud) else start_s
+        loud = np.nonzero(db[lo:hi] > high)[0]
+        if len(loud):
+            edge = lo + loud[-1]
+            while edge + 1 < hi and db[edge + 1] > floor + _TAIL_DB:
+                edge += 1
+            start_s = (edge + 1) * _FRAME_S
     speech_after = float(np.percentile(after, 90))
     if speech_after - floor > 6.0:
-        threshold = floor + max(6.0, 0.3 * (speech_after - floor))
+        high = floor + max(6.0, 0.3 * (speech_after - floor))
         lo, hi = max(last - outward, 0), min(last + inward, n)
-        loud = np.nonzero(db[lo:hi] > threshold)[0]
-        end_s = (lo + loud[0]) * _FRAME_S if len(loud) else end_s
+        loud = np.nonzero(db[lo:hi] > high)[0]
+        if len(loud):
+            edge = lo + loud[0]
+            while edge - 1 >= lo and db[edge - 1] > floor + _TAIL_DB:
+                edge -= 1
+            end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
         return gap_start_s, gap_end_s  # refinement went astray (noise burst at an edge): keep VAD's
     return start_s, end_s
