@@ -18,6 +18,7 @@ from typing import Any
 
 from . import __version__, audio
 from .analysis import AnalysisOptions, analyze
+from .analysis.roles import SessionHints
 from .attribute import attribute
 from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
 from .errors import InvalidOptionError, TranscriptFormatError
@@ -43,6 +44,7 @@ class TranscribeOptions:
     device: str | None = None
     asr_model: str | None = None
     language: str | None = None
+    session: SessionHints | None = None  # who attended, for speaker roles
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -205,6 +207,7 @@ class TranscriptionPipeline:
             "attribution_tolerance_s": settings.attribution_tolerance_s,
             "max_duration_s": settings.max_duration_s,
             **_analysis_parameters(self.analysis_options()),
+            "session_hints": options.session.describe() if options.session else None,
         }
         transcript = Transcript(
             recording=decoded.info,
@@ -226,7 +229,7 @@ class TranscriptionPipeline:
             warnings=warnings,
         )
         with stages.stage("analyze"):
-            transcript = analyze(transcript, decoded.waveform, self.analysis_options())
+            transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=options.session)
         transcript.provenance.timings_s.update(stages.timings_s)
         return transcript
 
@@ -235,7 +238,13 @@ class TranscriptionPipeline:
         options = AnalysisOptions(s.min_pause_s, s.silence_min_s, s.silence_trigger_window_s, s.emotion_min_score)
         return replace(options, lexicon=s.emotion_lexicon) if s.emotion_lexicon else options
 
-    def reanalyze(self, path: Path, transcript: Transcript, progress: ProgressCallback | None = None) -> Transcript:
+    def reanalyze(
+        self,
+        path: Path,
+        transcript: Transcript,
+        progress: ProgressCallback | None = None,
+        session: SessionHints | None = None,
+    ) -> Transcript:
         """Recompute pauses, emotion and Silence candidates for a (possibly hand-corrected) transcript.
 
         The recording is decoded again for its speech map; nothing is transcribed or diarized.
@@ -248,8 +257,12 @@ class TranscriptionPipeline:
                 "the transcript was made from a different recording (its SHA-256 does not match); give the recording it came from"
             )
         with stages.stage("analyze"):
-            result = analyze(transcript, decoded.waveform, self.analysis_options(), recount_speakers=True)
-        parameters = {**result.provenance.parameters, **_analysis_parameters(self.analysis_options())}
+            result = analyze(transcript, decoded.waveform, self.analysis_options(), recount_speakers=True, hints=session)
+        parameters = {
+            **result.provenance.parameters,
+            **_analysis_parameters(self.analysis_options()),
+            "session_hints": session.describe() if session else None,
+        }
         provenance = result.provenance.model_copy(update={"parameters": parameters, "analyzed_at": datetime.now(UTC)})
         return result.model_copy(update={"provenance": provenance})
 

@@ -12,10 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1.0"
-ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0")  # 1.1.0 only added analysis fields with defaults
+SCHEMA_VERSION = "1.2.0"
+# Later versions only added fields with defaults, so earlier transcripts still load.
+ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 SILENCE_CODE = "Presence / Silence"
 UNKNOWN_SPEAKER = "unknown"
+Role = Literal["oncologist", "other_clinician", "parent", "patient", "other_family", "unknown"]
+ROLES: tuple[str, ...] = ("oncologist", "other_clinician", "parent", "patient", "other_family")
 
 
 class _Model(BaseModel):
@@ -95,6 +98,7 @@ class Segment(_Model):
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     emotion: Emotion | None = Field(None, description="Emotional content found in the text, if any.")
+    role: Role | None = Field(None, description="The role of this segment's speaker.")
 
 
 class Speaker(_Model):
@@ -102,6 +106,14 @@ class Speaker(_Model):
     talk_time_s: float = Field(ge=0, description="Time this speaker holds the floor in the diarization.")
     turn_count: int = Field(ge=0, description="Runs of consecutive segments by this speaker.")
     word_count: int = Field(ge=0)
+    role: Role = "unknown"
+    role_confidence: float = Field(0.0, ge=0, le=1)
+    role_source: Literal["automatic", "manual"] = Field(
+        "automatic", description="'manual': set by a person; kept by every later analysis."
+    )
+    label: str = Field("", description="Display name for coders: 'Oncologist', 'Parent 1', 'Patient'.")
+    evidence: list[str] = Field(default_factory=list, description="Short reasons for the role, with their numbers.")
+    needs_review: bool = Field(False, description="Role confidence is below the review threshold.")
 
 
 class Pause(_Model):
@@ -162,7 +174,7 @@ class TranscriptWarning(_Model):
 
 
 class Transcript(_Model):
-    schema_version: Literal["1.1.0"] = "1.1.0"
+    schema_version: Literal["1.2.0"] = "1.2.0"
     recording: RecordingInfo
     provenance: Provenance
     language: str

@@ -105,9 +105,14 @@ class TruePause:
 
 
 def _speak(text: str, role: str, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> np.ndarray:
-    key = (role, text)
+    voice, pitch = VOICES[role]
+    return speak_clip(text, voice, pitch, cache, tmp)
+
+
+def speak_clip(text: str, voice: str, pitch: int | None, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> np.ndarray:
+    """espeak-ng speech at 16 kHz with its own leading and trailing silence trimmed (cached)."""
+    key = (f"{voice}/{pitch}", text)
     if key not in cache:
-        voice, pitch = VOICES[role]
         raw = tmp / f"u{len(cache)}.wav"
         cmd = ["espeak-ng", "-v", voice, "-w", str(raw)] + (["-p", str(pitch)] if pitch else []) + [text]
         subprocess.run(cmd, check=True, capture_output=True)

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from audio_pipeline.analysis.roles import SessionHints
 from audio_pipeline.errors import AllianceError, InputError
 from audio_pipeline.schema import Transcript, json_schema_text
 
@@ -85,6 +86,11 @@ def transcribe(
     device: Annotated[str | None, typer.Option(help="cpu, cuda or auto (default: ALLIANCE_DEVICE, else auto).")] = None,
     asr_model: Annotated[str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo) or folder.")] = None,
     language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect (default en).")] = None,
+    attendees: Annotated[
+        str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
+    ] = None,
+    patient_age: Annotated[int | None, typer.Option(help="The patient's age in years.")] = None,
+    setting: Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")] = None,
 ) -> None:
     """Transcribe and diarize one recording into a JSON transcript."""
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
@@ -92,7 +98,8 @@ def transcribe(
     target = output or recording.with_name(recording.name + ".transcript.json")
     with _user_errors():
         check_output_path(target)
-        options = TranscribeOptions(num_speakers, min_speakers, max_speakers, device, asr_model, language)
+        session = SessionHints.parse(attendees, patient_age, setting)
+        options = TranscribeOptions(num_speakers, min_speakers, max_speakers, device, asr_model, language, session)
         with progress_reporter() as report:
             transcript = TranscriptionPipeline().run(recording, options, report)
         atomic_write_text(target, transcript.to_json())
@@ -106,6 +113,9 @@ def _summary(target: Path, transcript: Transcript) -> None:
         f"{len(transcript.long_pauses)} other long pauses)",
         err=True,
     )
+    for speaker in transcript.speakers:
+        flag = " (please review)" if speaker.needs_review else ""
+        typer.echo(f"  {speaker.id}: {speaker.label or speaker.role} {speaker.role_confidence:.2f}{flag}", err=True)
     for warning in transcript.warnings:
         typer.echo(f"warning: {warning.message}", err=True)
 
@@ -117,6 +127,11 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write (default: replace the transcript file).")
     ] = None,
+    attendees: Annotated[
+        str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
+    ] = None,
+    patient_age: Annotated[int | None, typer.Option(help="The patient's age in years.")] = None,
+    setting: Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")] = None,
 ) -> None:
     """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
     from audio_pipeline.pipeline import TranscriptionPipeline
@@ -132,7 +147,8 @@ def analyze(
         except (OSError, UnicodeDecodeError):
             raise InputError("the transcript file cannot be read as UTF-8 text") from None
         with progress_reporter() as report:
-            result = TranscriptionPipeline().reanalyze(recording, load_transcript(text), report)
+            session = SessionHints.parse(attendees, patient_age, setting)
+            result = TranscriptionPipeline().reanalyze(recording, load_transcript(text), report, session)
         atomic_write_text(target, result.to_json())
     _summary(target, result)
 

@@ -14,6 +14,7 @@ _LABELS = {
     "transcribe": "Transcribing",
     "diarize": "Finding speakers",
     "attribute": "Attributing words",
+    "analyze": "Roles and pauses",
 }
 
 

@@ -16,6 +16,7 @@ from ..schema import Segment, Speaker, Transcript
 from ..vad import speech_map
 from .emotion import DEFAULT_LEXICON, detect, load_lexicon
 from .pauses import PauseOptions, find_pauses
+from .roles import SessionHints, assign_roles
 from .silences import SilenceOptions, find_silences
 
 
@@ -26,14 +27,25 @@ class AnalysisOptions:
     trigger_window_s: float = 10.0
     min_emotion_score: float = 0.5
     lexicon: Path = DEFAULT_LEXICON
+    review_below: float = 0.7  # role confidence under which a speaker is flagged for review
 
 
-def analyze(transcript: Transcript, waveform: np.ndarray, options: AnalysisOptions, recount_speakers: bool = False) -> Transcript:
-    """A copy of the transcript with pauses, per-segment emotion, candidates and long pauses recomputed."""
+def analyze(
+    transcript: Transcript,
+    waveform: np.ndarray,
+    options: AnalysisOptions,
+    recount_speakers: bool = False,
+    hints: SessionHints | None = None,
+) -> Transcript:
+    """A copy of the transcript with roles, pauses, emotion, candidates and long pauses recomputed."""
     lexicon = load_lexicon(options.lexicon)
+    ordered = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
+    speakers = _recount(ordered, transcript.speakers) if recount_speakers else transcript.speakers
+    speakers = assign_roles(speakers, ordered, waveform, hints, options.review_below)
+    roles = {s.id: s.role for s in speakers}
     segments = [
-        seg.model_copy(update={"emotion": detect(seg.text, lexicon)})
-        for seg in sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
+        seg.model_copy(update={"emotion": detect(seg.text, lexicon), "role": roles.get(seg.speaker, "unknown")})
+        for seg in ordered
     ]
     pause_result = find_pauses(waveform, speech_map(waveform), segments, PauseOptions(min_pause_s=options.min_pause_s))
     silence_result = find_silences(
@@ -42,20 +54,23 @@ def analyze(transcript: Transcript, waveform: np.ndarray, options: AnalysisOptio
         SilenceOptions(options.min_silence_s, options.trigger_window_s, options.min_emotion_score),
     )
     update: dict[str, object] = {
+        "speakers": speakers,
         "segments": segments,
         "pauses": pause_result.pauses,
         "untranscribed_speech": pause_result.untranscribed,
         "silence_candidates": silence_result.candidates,
         "long_pauses": silence_result.long_pauses,
     }
-    if recount_speakers:
-        update["speakers"] = _recount(segments)
     return transcript.model_copy(update=update)
 
 
-def _recount(segments: list[Segment]) -> list[Speaker]:
-    """After corrections, talk time comes from the corrected segments rather than the diarization."""
+def _recount(segments: list[Segment], previous: list[Speaker]) -> list[Speaker]:
+    """After corrections, talk time comes from the corrected segments; roles a person set are kept."""
     talk: dict[str, float] = {}
     for seg in segments:
         talk[seg.speaker] = talk.get(seg.speaker, 0.0) + seg.end_s - seg.start_s
-    return build_speakers(segments, talk)
+    manual = {s.id: s for s in previous if s.role_source == "manual"}
+    return [
+        s.model_copy(update={"role": manual[s.id].role, "role_source": "manual", "role_confidence": 1.0}) if s.id in manual else s
+        for s in build_speakers(segments, talk)
+    ]

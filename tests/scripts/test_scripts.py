@@ -37,3 +37,10 @@ def test_bench_prints_its_table(tmp_path: Path) -> None:
 
 def test_generate_schema_check_passes() -> None:
     assert run("scripts/generate_schema.py", "--check").returncode == 0
+
+
+def test_eval_roles_prints_its_tables() -> None:
+    result = run("scripts/eval_roles.py", "--count", "4")
+    assert result.returncode == 0, result.stderr
+    for line in ("without hints", "with hints", "Confusion", "Calibration"):
+        assert line in result.stdout

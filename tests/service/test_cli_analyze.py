@@ -39,6 +39,8 @@ def test_transcribe_output_carries_pauses_emotion_and_candidates(transcribed: Pa
     assert found_long or data["untranscribed_speech"]
     assert truth_long
     assert all("emotion" in s for s in data["segments"])
+    assert all(s["role"] and s["label"] and isinstance(s["evidence"], list) for s in data["speakers"])
+    assert all(s["role"] for s in data["segments"])
 
 
 def corrected(transcribed: Path, consult: tuple[Path, dict], tmp: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
@@ -88,6 +90,20 @@ def test_analyze_follows_hand_corrections(transcribed: Path, consult: tuple[Path
     long_ids = {p["pause_id"] for p in second["long_pauses"]}
     assert target["pause_id"] in long_ids or (moved and moved[0]["trigger_segment"] != trigger)
     assert any(p["speaker_after"] == "S9" for p in second["pauses"])
+
+
+def test_session_hints_on_the_command_line(transcribed: Path, consult: tuple[Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    path, _ = corrected(transcribed, consult, tmp_path)
+    out = tmp_path / "hinted.json"
+    result = alliance(
+        "analyze", str(consult[0]), "--transcript", str(path), "-o", str(out), "--attendees", "oncologist=1,parent=1,patient=1"
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert sorted(s["role"] for s in data["speakers"]) == ["oncologist", "parent", "patient"]
+    assert data["provenance"]["parameters"]["session_hints"]["attendees"]["parent"] == 1
+    bad = alliance("analyze", str(consult[0]), "--transcript", str(path), "--attendees", "surgeon=1")
+    assert bad.returncode == 2 and "--attendees takes ROLE=COUNT" in error_lines(bad.stderr)[0]
 
 
 def test_analyze_refuses_a_transcript_of_another_recording(transcribed: Path, two_voice_wav: Path, tmp_path: Path) -> None:

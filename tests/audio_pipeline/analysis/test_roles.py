@@ -1,0 +1,142 @@
+"""Speaker roles: joint assignment, hints as constraints, evidence, labels, manual corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_pipeline.analysis.roles import SessionHints, assign_roles, median_f0_hz, with_labels
+from audio_pipeline.attribute import build_speakers
+from audio_pipeline.errors import InvalidOptionError
+from audio_pipeline.schema import Segment, Speaker, Word
+from tests.conftest import read_mono, speak
+
+SILENT = np.zeros(16000, dtype=np.float32)
+
+
+def seg(n: int, speaker: str, text: str, start: float) -> Segment:
+    end = start + 2.0
+    words = [Word(start_s=start, end_s=end, text=text, probability=1.0, speaker=speaker)]
+    return Segment(id=f"seg-{n:05d}", start_s=start, end_s=end, speaker=speaker, text=text, words=words,
+                   overlap=False, asr_confidence=1.0)  # fmt: skip
+
+
+def conversation(*lines: tuple[str, str]) -> tuple[list[Speaker], list[Segment]]:
+    segments = [seg(i + 1, who, text, 2.5 * i) for i, (who, text) in enumerate(lines)]
+    return build_speakers(segments, {}), segments
+
+
+ONC_PARENT = conversation(
+    ("S1", "The scan shows the tumor is smaller. I would recommend two more cycles of chemo."),
+    ("S2", "Our daughter has been so tired. Is she going to need surgery?"),
+    ("S1", "Compared to the last MRI the lesions are stable."),
+    ("S2", "Okay."),
+)
+
+
+def by_id(speakers: list[Speaker]) -> dict[str, Speaker]:
+    return {s.id: s for s in speakers}
+
+
+def test_lexical_and_conversational_evidence() -> None:
+    speakers = by_id(assign_roles(*ONC_PARENT, SILENT))
+    assert speakers["S1"].role == "oncologist" and speakers["S2"].role == "parent"
+    assert any("explains scan results" in e for e in speakers["S1"].evidence)
+    assert any("daughter" in e for e in speakers["S2"].evidence)
+    assert speakers["S1"].label == "Oncologist" and speakers["S2"].label == "Parent"
+    assert 0.0 <= speakers["S2"].role_confidence <= 1.0
+
+
+def test_joint_assignment_never_makes_two_patients_unless_hinted() -> None:
+    speakers, segments = conversation(
+        ("S1", "The scan shows the lesions are stable."),
+        ("S2", "My leg hurts. Can I still play soccer with my friends?"),
+        ("S3", "My tummy hurts too. Do I have to get a needle?"),
+    )
+    roles = [s.role for s in assign_roles(speakers, segments, SILENT)]
+    assert roles.count("patient") <= 1
+    hinted = assign_roles(speakers, segments, SILENT, SessionHints({"oncologist": 1, "patient": 2}))
+    assert sorted(s.role for s in hinted) == ["oncologist", "patient", "patient"]
+    assert {s.label for s in hinted if s.role == "patient"} == {"Patient 1", "Patient 2"}
+
+
+def test_hints_are_exact_constraints() -> None:
+    hinted = by_id(assign_roles(*ONC_PARENT, SILENT, SessionHints({"other_clinician": 1, "parent": 1})))
+    assert hinted["S1"].role == "other_clinician", "told there is no oncologist, none is assigned"
+    assert any("session hints" in e for e in hinted["S1"].evidence)
+
+
+def test_more_speakers_than_hinted_seats_leaves_the_extra_unknown() -> None:
+    speakers, segments = conversation(
+        ("S1", "The scan shows the tumor is smaller."), ("S2", "Our son is doing well."), ("S3", "Mm-hmm.")
+    )
+    roles = by_id(assign_roles(speakers, segments, SILENT, SessionHints({"oncologist": 1, "parent": 1})))
+    assert (roles["S1"].role, roles["S2"].role, roles["S3"].role) == ("oncologist", "parent", "unknown")
+
+
+def test_a_role_set_by_a_person_is_kept() -> None:
+    speakers, segments = ONC_PARENT
+    corrected = [s.model_copy(update={"role": "other_family", "role_source": "manual"}) if s.id == "S2" else s for s in speakers]
+    result = by_id(assign_roles(corrected, segments, SILENT, SessionHints({"oncologist": 1, "other_family": 1})))
+    assert result["S2"].role == "other_family" and result["S2"].role_source == "manual"
+    assert result["S1"].role == "oncologist"
+
+
+def test_low_confidence_is_flagged_for_review() -> None:
+    speakers, segments = conversation(("S1", "Okay."), ("S2", "Okay."))
+    result = assign_roles(speakers, segments, SILENT)
+    assert any(s.needs_review for s in result)
+
+
+def test_child_voice_is_told_from_adult_voices(speech_dir: Path) -> None:
+    child = read_mono(speak("Can I go to the playroom after this?", speech_dir / "kid.wav", voice="en-us+f4", pitch=95))
+    adult = read_mono(speak("Can I go to the playroom after this?", speech_dir / "adult.wav", voice="en-us+m3"))
+    child_f0 = median_f0_hz(child, [(0.0, len(child) / 16000)])
+    adult_f0 = median_f0_hz(adult, [(0.0, len(adult) / 16000)])
+    assert child_f0 is not None and adult_f0 is not None
+    assert child_f0[0] > 250 > 160 > adult_f0[0]
+    waveform = np.concatenate([adult, child])
+    speakers, segments = conversation(
+        ("S1", "Can I go to the playroom after this?"), ("S2", "Can I go to the playroom after this?")
+    )
+    segments = [
+        segments[0].model_copy(update={"start_s": 0.0, "end_s": len(adult) / 16000}),
+        segments[1].model_copy(update={"start_s": len(adult) / 16000, "end_s": len(waveform) / 16000}),
+    ]
+    result = by_id(assign_roles(speakers, segments, waveform))
+    assert result["S2"].role == "patient"
+    assert any("child's voice" in e for e in result["S2"].evidence)
+
+
+def test_labels_are_stable_and_readable() -> None:
+    speakers = [
+        Speaker(id="S1", talk_time_s=50, turn_count=3, word_count=9, role="oncologist"),
+        Speaker(id="S2", talk_time_s=20, turn_count=3, word_count=9, role="parent"),
+        Speaker(id="S3", talk_time_s=30, turn_count=3, word_count=9, role="parent"),
+    ]
+    assert [s.label for s in with_labels(speakers)] == ["Oncologist", "Parent 1", "Parent 2"]
+
+
+@pytest.mark.parametrize(
+    ("attendees", "age", "setting"),
+    [("oncologist=one", None, None), ("surgeon=1", None, None), (None, 99, None), (None, None, "zoom")],
+)
+def test_bad_hints_are_clear_errors(attendees: str | None, age: int | None, setting: str | None) -> None:
+    with pytest.raises(InvalidOptionError):
+        SessionHints.parse(attendees, age, setting)
+
+
+def test_hints_parse() -> None:
+    hints = SessionHints.parse("Oncologist=1, parent=2,patient=1", 9, "telephone")
+    assert dict(hints.attendees) == {"oncologist": 1, "parent": 2, "patient": 1}
+    assert hints.describe()["patient_age"] == 9
+
+
+def test_a_manual_oncologist_takes_the_only_oncologist_seat() -> None:
+    speakers, segments = ONC_PARENT
+    corrected = [s.model_copy(update={"role": "oncologist", "role_source": "manual"}) if s.id == "S2" else s for s in speakers]
+    result = by_id(assign_roles(corrected, segments, SILENT))
+    assert result["S2"].role == "oncologist"
+    assert result["S1"].role != "oncologist"
