@@ -24,6 +24,7 @@ class Attribution:
     segments: list[Segment]
     speakers: list[Speaker]
     unknown_words: int
+    speaker_ids: dict[str, str]  # diarization label -> S1, S2...
 
 
 class TurnIndex:
@@ -122,7 +123,7 @@ def attribute(asr_segments: Iterable[AsrSegment], diarization: Diarization, tole
             run.append((word, speaker))
         if run:
             segments.append(_finish(len(segments) + 1, run, source, overlaps))
-    return Attribution(segments=segments, speakers=speaker_stats(segments, index), unknown_words=unknown)
+    return Attribution(segments=segments, speakers=speaker_stats(segments, index), unknown_words=unknown, speaker_ids=index.ids)
 
 
 def _finish(number: int, run: list[tuple[AsrWord, str]], source: AsrSegment, overlaps: OverlapIndex) -> Segment:

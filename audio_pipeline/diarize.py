@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -48,6 +48,7 @@ class SpeakerCountHint:
 class Diarization:
     turns: tuple[SpeakerTurn, ...]  # exclusive: at most one speaker at any time, sorted by start
     overlaps: tuple[tuple[float, float], ...]  # regions where two or more speakers talk at once
+    embeddings: Mapping[str, np.ndarray] = field(default_factory=dict)  # one centroid per speaker label
 
 
 class Diarizer(Protocol):
@@ -108,5 +109,10 @@ class PyannoteDiarizer:
             for seg, _, label in exclusive.itertracks(yield_label=True)
         )
         overlaps = tuple((round(s.start, 3), round(s.end, 3)) for s in output.speaker_diarization.get_overlap())
+        embeddings: dict[str, np.ndarray] = {}
+        if output.speaker_embeddings is not None:
+            for label, vector in zip(output.speaker_diarization.labels(), output.speaker_embeddings, strict=False):
+                if np.all(np.isfinite(vector)):
+                    embeddings[str(label)] = np.asarray(vector, dtype=np.float32)
         progress(1.0)
-        return Diarization(turns=tuple(sorted(turns, key=lambda t: t.start_s)), overlaps=overlaps)
+        return Diarization(turns=tuple(sorted(turns, key=lambda t: t.start_s)), overlaps=overlaps, embeddings=embeddings)

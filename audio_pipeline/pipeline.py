@@ -23,9 +23,10 @@ from .attribute import attribute
 from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
 from .errors import InvalidOptionError, TranscriptFormatError
 from .models import ResolvedModel, resolve_asr, resolve_diarization
-from .schema import Provenance, Transcript, TranscriptWarning
+from .schema import Provenance, Speaker, Transcript, TranscriptWarning
 from .settings import Settings
 from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber, WordOrderer, build_prompt
+from .voiceprints import Voiceprint, VoiceprintRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class TranscribeOptions:
 
 
 def _no_progress(stage: str, fraction: float) -> None:
+    return None
+
+
+def _ignore_fraction(fraction: float) -> None:
     return None
 
 
@@ -182,6 +187,7 @@ class TranscriptionPipeline:
                 diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
         with stages.stage("attribute"):
             attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
+            speakers = self._match_enrolled(attributed.speakers, diarization, attributed.speaker_ids)
 
         warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diar_model)
         if run.language_probability is not None and asr_options.language is None and run.language_probability < 0.5:
@@ -224,7 +230,7 @@ class TranscriptionPipeline:
             ),
             language=run.language,
             language_probability=run.language_probability,
-            speakers=attributed.speakers,
+            speakers=speakers,
             segments=attributed.segments,
             warnings=warnings,
         )
@@ -232,6 +238,55 @@ class TranscriptionPipeline:
             transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=options.session)
         transcript.provenance.timings_s.update(stages.timings_s)
         return transcript
+
+    def _match_enrolled(self, speakers: list[Speaker], diarization: Diarization, ids: dict[str, str]) -> list[Speaker]:
+        """Name speakers whose voice matches an enrolled clinician; their role is then fixed."""
+        registry = VoiceprintRegistry(self.settings.data_dir)
+        if not registry.path.exists():
+            return speakers
+        by_id = {ids[label]: vector for label, vector in diarization.embeddings.items() if label in ids}
+        matched = []
+        for speaker in speakers:
+            found = registry.match(by_id[speaker.id], self.settings.enrollment_threshold) if speaker.id in by_id else None
+            if found is None:
+                matched.append(speaker)
+                continue
+            voiceprint, similarity = found
+            logger.info("a speaker matched an enrolled clinician (cosine %.2f)", similarity)
+            matched.append(
+                speaker.model_copy(
+                    update={
+                        "role": voiceprint.role,
+                        "role_source": "enrolled",
+                        "enrolled_id": voiceprint.id,
+                        "role_confidence": round(min(1.0, 0.9 + 0.1 * similarity), 3),
+                        "evidence": [f"voice matches enrolled clinician {voiceprint.id} (cosine {similarity:.2f})"],
+                    }
+                )
+            )
+        return matched
+
+    def enroll(self, clinician_id: str, role: str, paths: list[Path], device: str | None = None) -> Voiceprint:
+        """Store a clinician's voiceprint from recordings where they are the main speaker."""
+        device = resolve_device(device or self.settings.device)
+        diar_model = (
+            self._diarizer.model  # type: ignore[attr-defined]
+            if self._diarizer
+            else resolve_diarization(self.settings.diarization_model, self.settings)
+        )
+        diarizer = self._diarizer or PyannoteDiarizer(diar_model, device, self.settings.diarization_embedding_batch_size)
+        embeddings = []
+        for path in paths:
+            decoded = audio.load(Path(path), self.limits())
+            result = diarizer.diarize(decoded.waveform, SpeakerCountHint(), _ignore_fraction)
+            talk: dict[str, float] = {}
+            for turn in result.turns:
+                talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.end_s - turn.start_s
+            main = max(talk, key=lambda label: talk[label], default=None)
+            if main is not None and main in result.embeddings:
+                embeddings.append(result.embeddings[main])
+        model = f"{diar_model.name}@{diar_model.revision or 'local'}"
+        return VoiceprintRegistry(self.settings.data_dir).add(clinician_id, role, embeddings, model)
 
     def analysis_options(self) -> AnalysisOptions:
         s = self.settings

@@ -108,9 +108,12 @@ class Speaker(_Model):
     word_count: int = Field(ge=0)
     role: Role = "unknown"
     role_confidence: float = Field(0.0, ge=0, le=1)
-    role_source: Literal["automatic", "manual"] = Field(
-        "automatic", description="'manual': set by a person; kept by every later analysis."
+    role_source: Literal["automatic", "manual", "enrolled"] = Field(
+        "automatic",
+        description="'manual': set by a person; 'enrolled': the voice matched an enrolled clinician. Both are kept "
+        "by every later analysis.",
     )
+    enrolled_id: str | None = Field(None, description="Pseudonymous id of the enrolled clinician whose voice matched.")
     label: str = Field("", description="Display name for coders: 'Oncologist', 'Parent 1', 'Patient'.")
     evidence: list[str] = Field(default_factory=list, description="Short reasons for the role, with their numbers.")
     needs_review: bool = Field(False, description="Role confidence is below the review threshold.")

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     emotion_min_score: float = Field(0.5, ge=0, le=1)
     emotion_lexicon: Path | None = Field(None, description="Your own lexicon file instead of the shipped one.")
 
+    # Voice enrollment of recurring clinicians (voiceprints are biometric data: owner-only files)
+    data_dir: Path = Field(Path.home() / ".local" / "share" / "alliance", description="Where voiceprints are kept.")
+    enrollment_threshold: float = Field(
+        0.75, ge=-1, le=1, description="Cosine similarity above which a voice matches an enrolled clinician."
+    )
+
     # Input limits
     max_duration_s: float = Field(4 * 3600.0, gt=0)
     max_channels: int = Field(32, ge=1)

@@ -65,12 +65,14 @@ def analyze(
 
 
 def _recount(segments: list[Segment], previous: list[Speaker]) -> list[Speaker]:
-    """After corrections, talk time comes from the corrected segments; roles a person set are kept."""
+    """After corrections, talk time comes from the corrected segments; roles set by a person or by
+    an enrolled voice are kept."""
     talk: dict[str, float] = {}
     for seg in segments:
         talk[seg.speaker] = talk.get(seg.speaker, 0.0) + seg.end_s - seg.start_s
-    manual = {s.id: s for s in previous if s.role_source == "manual"}
+    fixed = {s.id: s for s in previous if s.role_source != "automatic"}
+    keep = ("role", "role_source", "role_confidence", "enrolled_id", "evidence")
     return [
-        s.model_copy(update={"role": manual[s.id].role, "role_source": "manual", "role_confidence": 1.0}) if s.id in manual else s
+        s.model_copy(update={key: getattr(fixed[s.id], key) for key in keep}) if s.id in fixed else s
         for s in build_speakers(segments, talk)
     ]

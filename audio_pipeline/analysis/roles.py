@@ -241,7 +241,7 @@ def assign_roles(
     f0_hz: pitch already measured per speaker (median, range), to skip measuring it again.
     """
     hints = hints or SessionHints()
-    automatic = [s for s in speakers if s.role_source != "manual" and s.id != UNKNOWN_SPEAKER]
+    automatic = [s for s in speakers if s.role_source == "automatic" and s.id != UNKNOWN_SPEAKER]
     evidence = {s.id: _Evidence() for s in automatic}
     for item in evidence.values():
         # Priors from the setting: families attend almost every re-evaluation talk, and an adult
@@ -256,7 +256,7 @@ def assign_roles(
     _lexical(evidence, segments)
     _conversational(evidence, speakers, segments)
     # Roles a person set take their seats first; the rest are solved around them.
-    manual: list[str] = [s.role for s in speakers if s.role_source == "manual"]
+    manual: list[str] = [s.role for s in speakers if s.role_source != "automatic"]
     base = hints.attendees or DEFAULT_MAX
     limits = {role: max(base.get(role, 0) - manual.count(role), 0) for role in ROLES}
     ordered = sorted(evidence, key=lambda sid: -next(s.talk_time_s for s in speakers if s.id == sid))

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,10 +22,17 @@ SCHEMA = json.loads((ROOT / "schema" / "transcript.schema.json").read_text())
 
 
 def alliance(
-    *args: str, models: Path | None = None, cwd: Path | None = None, fast: bool = True
+    *args: str,
+    models: Path | None = None,
+    cwd: Path | None = None,
+    fast: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would. fast: greedy decoding without fallback, to keep the suite quick."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
+    # Never read the developer's own voiceprints: each run gets an empty data folder unless told otherwise.
+    env["ALLIANCE_DATA_DIR"] = tempfile.mkdtemp(prefix="alliance-data-")
+    env.update(extra_env or {})
     if fast:
         env["ALLIANCE_ASR_BEAM_SIZE"] = "1"
         env["ALLIANCE_ASR_TEMPERATURE_FALLBACK"] = "false"
