@@ -72,6 +72,13 @@ def main(
 
 _STATE: dict[str, bool] = {"debug": False}
 
+# Session hints for speaker roles, shared by transcribe and analyze.
+AttendeesOption = Annotated[
+    str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
+]
+PatientAgeOption = Annotated[int | None, typer.Option(help="The patient's age in years.")]
+SettingOption = Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")]
+
 
 @app.command()
 def transcribe(
@@ -86,11 +93,9 @@ def transcribe(
     device: Annotated[str | None, typer.Option(help="cpu, cuda or auto (default: ALLIANCE_DEVICE, else auto).")] = None,
     asr_model: Annotated[str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo) or folder.")] = None,
     language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect (default en).")] = None,
-    attendees: Annotated[
-        str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
-    ] = None,
-    patient_age: Annotated[int | None, typer.Option(help="The patient's age in years.")] = None,
-    setting: Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")] = None,
+    attendees: AttendeesOption = None,
+    patient_age: PatientAgeOption = None,
+    setting: SettingOption = None,
 ) -> None:
     """Transcribe and diarize one recording into a JSON transcript."""
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
@@ -127,11 +132,9 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write (default: replace the transcript file).")
     ] = None,
-    attendees: Annotated[
-        str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
-    ] = None,
-    patient_age: Annotated[int | None, typer.Option(help="The patient's age in years.")] = None,
-    setting: Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")] = None,
+    attendees: AttendeesOption = None,
+    patient_age: PatientAgeOption = None,
+    setting: SettingOption = None,
 ) -> None:
     """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
     from audio_pipeline.pipeline import TranscriptionPipeline

@@ -78,6 +78,25 @@ def _frame_db(waveform: np.ndarray) -> np.ndarray:
     return np.asarray(10 * np.log10(power + 1e-12))
 
 
+def _speech_edge(db: np.ndarray, floor: float, speech: np.ndarray, lo: int, hi: int, speech_ends: bool) -> int | None:
+    """Frame index where speech ends (speech_ends) or starts within db[lo:hi], or None if unclear."""
+    level = float(np.percentile(speech, 90))
+    if level - floor <= 6.0:
+        return None
+    loud = np.nonzero(db[lo:hi] > floor + max(6.0, 0.3 * (level - floor)))[0]
+    if not len(loud):
+        return None
+    if speech_ends:
+        edge = lo + loud[-1]
+        while edge + 1 < hi and db[edge + 1] > floor + _TAIL_DB:
+            edge += 1
+        return edge + 1
+    edge = lo + loud[0]
+    while edge - 1 >= lo and db[edge - 1] > floor + _TAIL_DB:
+        edge -= 1
+    return edge
+
+
 def _refine(db: np.ndarray, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
@@ -95,30 +114,16 @@ def _refine(db: np.ndarray, gap_start_s: float, gap_end_s: float, window_s: floa
     after = db[last : min(last + 50, n)]
     if len(before) == 0 or len(after) == 0:
         return gap_start_s, gap_end_s
-    start_s, end_s = gap_start_s, gap_end_s
     # Hysteresis: a high threshold finds the edge of clear speech, then the edge follows a fading
     # tail (or a soft onset) while energy stays above a lower one, so quiet word endings in noise
     # are not cut off and the pause not overstated.
-    speech_before = float(np.percentile(before, 90))
-    if speech_before - floor > 6.0:
-        high = floor + max(6.0, 0.3 * (speech_before - floor))
-        lo, hi = max(first - inward, 0), min(first + outward, n)
-        loud = np.nonzero(db[lo:hi] > high)[0]
-        if len(loud):
-            edge = lo + loud[-1]
-            while edge + 1 < hi and db[edge + 1] > floor + _TAIL_DB:
-                edge += 1
-            start_s = (edge + 1) * _FRAME_S
-    speech_after = float(np.percentile(after, 90))
-    if speech_after - floor > 6.0:
-        high = floor + max(6.0, 0.3 * (speech_after - floor))
-        lo, hi = max(last - outward, 0), min(last + inward, n)
-        loud = np.nonzero(db[lo:hi] > high)[0]
-        if len(loud):
-            edge = lo + loud[0]
-            while edge - 1 >= lo and db[edge - 1] > floor + _TAIL_DB:
-                edge -= 1
-            end_s = edge * _FRAME_S
+    start_s, end_s = gap_start_s, gap_end_s
+    edge = _speech_edge(db, floor, before, max(first - inward, 0), min(first + outward, n), speech_ends=True)
+    if edge is not None:
+        start_s = edge * _FRAME_S
+    edge = _speech_edge(db, floor, after, max(last - outward, 0), min(last + inward, n), speech_ends=False)
+    if edge is not None:
+        end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
         return gap_start_s, gap_end_s  # refinement went astray (noise burst at an edge): keep VAD's
     return start_s, end_s
