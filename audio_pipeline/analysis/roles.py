@@ -100,11 +100,11 @@ def _lexicon(path: Path = LEXICON) -> tuple[tuple[_Rule, ...], tuple[_Rule, ...]
 @dataclass
 class _Evidence:
     scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ROLES, 0.0))
-    reasons: list[tuple[str, str]] = field(default_factory=list)  # (role, reason)
+    reasons: list[str] = field(default_factory=list)
 
     def add(self, role: str, amount: float, reason: str) -> None:
         self.scores[role] += amount
-        self.reasons.append((role, reason))
+        self.reasons.append(reason)
 
 
 def median_f0_hz(
@@ -145,7 +145,7 @@ def _acoustic(evidence: _Evidence, f0: tuple[float, float] | None, hints: Sessio
     evidence.scores["patient"] += (3.0 if young_patient else 2.2) * child - 0.8 * (1 - child)
     for role in ("oncologist", "other_clinician", "parent", "other_family"):
         evidence.scores[role] += 1.2 * (1 - child) - 1.5 * child
-    evidence.reasons.append(("patient" if child > 0.5 else "adult", reason))
+    evidence.reasons.append(reason)
 
 
 def _lexical(evidence: dict[str, _Evidence], segments: Sequence[Segment]) -> None:
@@ -268,7 +268,7 @@ def assign_roles(
             updated.append(speaker)
             continue
         role, confidence = solved[speaker.id]
-        reasons = [why for _, why in evidence[speaker.id].reasons]
+        reasons = list(evidence[speaker.id].reasons)
         if hints.attendees:
             reasons.append("session hints: " + ", ".join(f"{n} {r}" for r, n in sorted(limits.items()) if n))
         updated.append(

@@ -11,24 +11,19 @@ from scipy import signal
 from audio_pipeline.analysis.pauses import find_pauses, is_non_speech_tag
 from audio_pipeline.schema import Segment, Word
 from audio_pipeline.vad import speech_map
-from scripts.make_synthetic_consults import noise_event
-from tests.conftest import read_mono, speak
+from scripts.make_synthetic_consults import noise_event, speak_clip
 
 RATE = 16000
 
 
-def trimmed(path: Path) -> np.ndarray:
-    audio = read_mono(path)
-    loud = np.nonzero(np.abs(audio) > 0.003)[0]
-    return audio[loud[0] : loud[-1] + 1]
-
-
 @pytest.fixture(scope="module")
 def clips(speech_dir: Path) -> dict[str, np.ndarray]:
+    """Utterances trimmed of espeak-ng's own silence, so each gap is exactly the one inserted."""
+    cache: dict[tuple[str, str], np.ndarray] = {}
     return {
-        "doctor": trimmed(speak("The scan shows the tumor has grown.", speech_dir / "pa.wav")),
-        "parent": trimmed(speak("Is she going to be okay?", speech_dir / "pb.wav", voice="en-us+f3")),
-        "aside": trimmed(speak("Sorry, can you hold the door?", speech_dir / "pc.wav", voice="en-us+f3")),
+        "doctor": speak_clip("The scan shows the tumor has grown.", "en-us+m3", None, cache, speech_dir),
+        "parent": speak_clip("Is she going to be okay?", "en-us+f3", None, cache, speech_dir),
+        "aside": speak_clip("Sorry, can you hold the door?", "en-us+f3", None, cache, speech_dir),
     }
 
 
