@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 # Later versions only added fields with defaults, so earlier transcripts still load.
-ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
+ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
 SILENCE_CODE = "Presence / Silence"
 UNKNOWN_SPEAKER = "unknown"
 Role = Literal["oncologist", "other_clinician", "parent", "patient", "other_family", "unknown"]
@@ -171,13 +171,27 @@ class LongPause(_Model):
     speaker_after: str | None
 
 
+class CodeSuggestion(_Model):
+    """A codebook code whose lexical signature appears in a segment: a suggestion, never a code."""
+
+    id: str
+    code: str = Field(description="'Theme / Code' in the alliance codebook.")
+    segment_id: str
+    start_char: int = Field(ge=0, description="Offset of the matched span in the segment text.")
+    end_char: int = Field(ge=0)
+    text: str
+    confidence: float = Field(ge=0, le=1)
+    rule: str = Field(description="Id of the suggestion rule that fired.")
+    status: Literal["suggested"] = Field("suggested", description="Always 'suggested': a coder accepts or rejects it.")
+
+
 class TranscriptWarning(_Model):
     code: str
     message: str
 
 
 class Transcript(_Model):
-    schema_version: Literal["1.2.0"] = "1.2.0"
+    schema_version: Literal["1.3.0"] = "1.3.0"
     recording: RecordingInfo
     provenance: Provenance
     language: str
@@ -188,6 +202,7 @@ class Transcript(_Model):
     untranscribed_speech: list[UntranscribedSpeech] = Field(default_factory=list)
     silence_candidates: list[SilenceCandidate] = Field(default_factory=list)
     long_pauses: list[LongPause] = Field(default_factory=list)
+    code_suggestions: list[CodeSuggestion] = Field(default_factory=list)
     warnings: list[TranscriptWarning]
 
     def to_json(self) -> str:

@@ -1,4 +1,5 @@
-"""Analysis on the transcript contract: pauses, emotional content, intentional-silence candidates.
+"""Analysis on the transcript contract: pauses, emotional content, intentional-silence candidates,
+code suggestions.
 
 Runs after attribution on a fresh transcript, and again on a transcript a person corrected
 (text, speakers, timings), so every figure follows the corrections without transcribing again.
@@ -18,6 +19,7 @@ from .emotion import DEFAULT_LEXICON, detect, load_lexicon
 from .pauses import PauseOptions, find_pauses
 from .roles import SessionHints, assign_roles
 from .silences import SilenceOptions, find_silences
+from .suggestions import suggest
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def analyze(
     recount_speakers: bool = False,
     hints: SessionHints | None = None,
 ) -> Transcript:
-    """A copy of the transcript with roles, pauses, emotion, candidates and long pauses recomputed."""
+    """A copy of the transcript with roles, pauses, emotion, candidates, long pauses and suggestions recomputed."""
     lexicon = load_lexicon(options.lexicon)
     ordered = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
     speakers = _recount(ordered, transcript.speakers) if recount_speakers else transcript.speakers
@@ -60,6 +62,7 @@ def analyze(
         "untranscribed_speech": pause_result.untranscribed,
         "silence_candidates": silence_result.candidates,
         "long_pauses": silence_result.long_pauses,
+        "code_suggestions": suggest(segments),
     }
     return transcript.model_copy(update=update)
 

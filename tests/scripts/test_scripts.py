@@ -44,3 +44,10 @@ def test_eval_roles_prints_its_tables() -> None:
     assert result.returncode == 0, result.stderr
     for line in ("without hints", "with hints", "Confusion", "Calibration"):
         assert line in result.stdout
+
+
+def test_eval_suggestions_prints_its_tables_and_meets_its_targets() -> None:
+    result = run("scripts/eval_suggestions.py")
+    assert result.returncode == 0, result.stderr
+    assert "suggestion_utterances.csv" in result.stdout and "suggestion_utterances_heldout.csv" in result.stdout
+    assert "Honesty / Warning shot" in result.stdout and "MISSED" not in result.stdout

@@ -1,0 +1,70 @@
+"""The therapeutic-alliance codebook (data/codebook.yaml): themes, codes and their definitions.
+
+Codes are named "Theme / Code" everywhere (suggestions, silence candidates, exports), so a name
+in a transcript maps to exactly one entry in a QDA tool's code system.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import InvalidOptionError
+
+DEFAULT_CODEBOOK = Path(__file__).with_name("data") / "codebook.yaml"
+
+
+@dataclass(frozen=True)
+class Code:
+    theme: str
+    name: str
+    description: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.theme} / {self.name}"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    color: str
+    description: str
+    codes: tuple[Code, ...]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    themes: tuple[Theme, ...]
+
+    def code(self, path: str) -> Code:
+        for theme in self.themes:
+            for code in theme.codes:
+                if code.path == path:
+                    return code
+        raise KeyError(path)
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(code.path for theme in self.themes for code in theme.codes)
+
+
+@functools.lru_cache(maxsize=2)
+def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        themes = tuple(
+            Theme(
+                name=t["name"],
+                color=t["color"],
+                description=t["description"],
+                codes=tuple(Code(t["name"], c["name"], c["description"]) for c in t["codes"]),
+            )
+            for t in data["themes"]
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise InvalidOptionError(f"the codebook could not be read ({type(exc).__name__}: {exc})") from exc
+    return Codebook(themes=themes)
