@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     emotion_min_score: float = Field(0.5, ge=0, le=1)
     emotion_lexicon: Path | None = Field(None, description="Your own lexicon file instead of the shipped one.")
 
+    # Exports
+    export_pause_threshold_s: float = Field(2.0, ge=0, description="Pauses at least this long appear inline in text exports.")
+    export_allow_audio: bool = Field(
+        False, description="Allow the recording itself inside exports (REFI-QDA audio source). Audio is PHI: off by default."
+    )
+
     # Voice enrollment of recurring clinicians (voiceprints are biometric data: owner-only files)
     data_dir: Path = Field(Path.home() / ".local" / "share" / "alliance", description="Where voiceprints are kept.")
     enrollment_threshold: float = Field(

@@ -19,7 +19,7 @@ from audio_pipeline.analysis.roles import SessionHints
 from audio_pipeline.errors import AllianceError, InputError
 from audio_pipeline.schema import Transcript, json_schema_text
 
-from .output import atomic_write_text, check_output_path
+from .output import atomic_write_bytes, atomic_write_text, check_output_path
 from .progress import progress_reporter
 
 app = typer.Typer(
@@ -138,20 +138,14 @@ def analyze(
 ) -> None:
     """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
     from audio_pipeline.pipeline import TranscriptionPipeline
-    from audio_pipeline.schema import load_transcript
 
     target = output or transcript_path
     with _user_errors():
         check_output_path(target)
-        try:
-            text = transcript_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("the transcript file does not exist; check the --transcript path") from None
-        except (OSError, UnicodeDecodeError):
-            raise InputError("the transcript file cannot be read as UTF-8 text") from None
+        transcript = _read_transcript(transcript_path)
         with progress_reporter() as report:
             session = SessionHints.parse(attendees, patient_age, setting)
-            result = TranscriptionPipeline().reanalyze(recording, load_transcript(text), report, session)
+            result = TranscriptionPipeline().reanalyze(recording, transcript, report, session)
         atomic_write_text(target, result.to_json())
     _summary(target, result)
 
@@ -184,6 +178,75 @@ def enroll(
             raise InputError("give --id and at least one sample recording (or --list, or --delete ID)")
         voiceprint = pipeline.enroll(clinician_id, role, list(samples))
     typer.echo(f"enrolled {voiceprint.id} as {voiceprint.role} from {voiceprint.samples} sample(s)", err=True)
+
+
+@app.command("export")
+def export_cmd(
+    transcript_path: Annotated[Path, typer.Argument(help="A transcript JSON written by alliance (corrected or not).")],
+    formats: Annotated[
+        str, typer.Option("--format", "-f", help="maxqda, qdpx, vtt, srt, csv, docx or json; several separated by commas.")
+    ] = "maxqda",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file (one format) or folder (several). Default: beside the transcript."),
+    ] = None,
+    pause_threshold: Annotated[
+        float | None, typer.Option("--pause-threshold", help="Show pauses at least this many seconds long inline.")
+    ] = None,
+    audio: Annotated[
+        Path | None,
+        typer.Option("--audio", help="Embed this recording in the REFI-QDA project (needs ALLIANCE_EXPORT_ALLOW_AUDIO=true)."),
+    ] = None,
+    title: Annotated[str, typer.Option(help="Document and project title (do not use names).")] = "Consultation",
+) -> None:
+    """Write a transcript in the formats QDA tools, media players and word processors read."""
+    from audio_pipeline.export import ExportOptions, export, exporter
+    from audio_pipeline.settings import Settings
+
+    with _user_errors():
+        chosen = [exporter(name) for name in dict.fromkeys(f.strip() for f in formats.split(",") if f.strip())]
+        if not chosen:
+            raise InputError("give at least one --format")
+        settings = Settings()
+        if audio is not None and not settings.export_allow_audio:
+            raise InputError("embedding audio in exports is off; set ALLIANCE_EXPORT_ALLOW_AUDIO=true to allow it")
+        targets = _export_targets(transcript_path, [e.extension for e in chosen], output)
+        for target in targets:
+            check_output_path(target)
+        transcript = _read_transcript(transcript_path)
+        options = ExportOptions(
+            pause_threshold_s=settings.export_pause_threshold_s if pause_threshold is None else pause_threshold,
+            audio_path=audio,
+            title=title,
+        )
+        results = [export(transcript, e.name, options) for e in chosen]
+        for target, result in zip(targets, results, strict=True):
+            atomic_write_bytes(target, result.content)
+    for target in targets:
+        typer.echo(f"wrote {target}", err=True)
+
+
+def _export_targets(transcript_path: Path, extensions: list[str], output: Path | None) -> list[Path]:
+    stem = transcript_path.name.removesuffix(".json")
+    if len(extensions) == 1 and output is not None and not output.is_dir():
+        return [output]
+    folder = output if output is not None else transcript_path.parent
+    if not folder.is_dir():
+        raise InputError("with several formats, --output must be an existing folder")
+    # A maxqda .txt never shares a name with json; json beside its own source gets a distinct name.
+    return [folder / (f"{stem}.export.json" if ext == "json" else f"{stem}.{ext}") for ext in extensions]
+
+
+def _read_transcript(path: Path) -> Transcript:
+    from audio_pipeline.schema import load_transcript
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("the transcript file does not exist; check its path") from None
+    except (OSError, UnicodeDecodeError):
+        raise InputError("the transcript file cannot be read as UTF-8 text") from None
+    return load_transcript(text)
 
 
 @app.command()
