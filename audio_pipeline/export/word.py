@@ -16,9 +16,10 @@ _GREY = RGBColor(0x59, 0x59, 0x59)
 
 
 def turn_time(seconds: float) -> str:
+    """'[00:01:23.4]': the turn's start, in a form people read and QDA tools take as the right time marker."""
     tenths = round(seconds * 10)
     minutes, rest = divmod(tenths, 600)
-    return f"[{minutes // 60:02d}.{minutes % 60:02d}.{rest // 10:02d}.{rest % 10}]"
+    return f"[{minutes // 60:02d}:{minutes % 60:02d}:{rest // 10:02d}.{rest % 10}]"
 
 
 class DocxExporter:

@@ -1,0 +1,46 @@
+"""The rendered transcript: turns, labels, pauses where they happened, exact offsets."""
+
+from __future__ import annotations
+
+from audio_pipeline.export.document import defuse_clock_times, render
+
+from .transcripts import sample_transcript
+
+
+def test_turns_merge_consecutive_segments_and_carry_role_labels() -> None:
+    doc = render(sample_transcript())
+    labels = [t.label for t in doc.turns]
+    assert labels == ["Oncologist", "Parent 1", "Oncologist", "Patient", "Parent 1", "Oncologist"]
+    first = doc.turns[0]
+    assert [s.segment.id for s in first.segments] == ["seg-00001", "seg-00002"]
+    assert doc.text[first.start : first.end].startswith("Oncologist: Thanks for coming in.")
+
+
+def test_pauses_sit_where_they_happened() -> None:
+    doc = render(sample_transcript())
+    paragraphs = doc.text.split("\n\n")
+    assert "(6.2, silence candidate)" in paragraphs  # between turns: its own line
+    assert "(5.5)" in paragraphs
+    assert "Parent 1: Ok (2.6) then we will see you next week." in paragraphs  # inside one segment, between its words
+    assert "(0.5)" not in doc.text  # under the 2 s threshold
+
+
+def test_threshold_is_configurable_and_candidates_always_show() -> None:
+    doc = render(sample_transcript(), pause_threshold_s=6.0)
+    assert "(2.6)" not in doc.text and "(5.5)" not in doc.text
+    assert "(6.2, silence candidate)" in doc.text
+
+
+def test_segment_offsets_map_to_the_written_text() -> None:
+    transcript = sample_transcript()
+    doc = render(transcript)
+    for sug in transcript.code_suggestions:
+        rendered = doc.segments[sug.segment_id]
+        assert doc.text[rendered.doc_offset(sug.start_char) : rendered.doc_offset(sug.end_char, end=True)] == sug.text
+    split = doc.segments["seg-00006"]
+    assert len(split.pieces) == 2
+    assert doc.text[split.doc_offset(3) : split.doc_offset(7, end=True)] == "then"
+
+
+def test_clock_times_are_defused_without_changing_length() -> None:
+    assert defuse_clock_times("at 10:30, ratio: 2") == "at 10\u223630, ratio: 2"

@@ -1,0 +1,103 @@
+"""alliance export: every format from one transcript JSON, as a user runs it, including one the real engines wrote."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import docx
+import srt
+import webvtt
+from lxml import etree
+
+from audio_pipeline.export.qdpx import XSD
+from scripts.make_synthetic_consults import build
+from tests.audio_pipeline.export.transcripts import sample_transcript
+from tests.service.test_cli import alliance, error_lines
+
+ALL = "maxqda,qdpx,vtt,srt,csv,docx,json"
+
+
+def check_every_format(folder: Path, stem: str, segments: int, cues: int | None = None) -> None:
+    """Parse each written file back with a reader that is not ours."""
+    assert (folder / f"{stem}.txt").read_text(encoding="utf-8").count("#") >= 2
+    with zipfile.ZipFile(folder / f"{stem}.qdpx") as archive:
+        etree.XMLSchema(etree.parse(str(XSD))).assertValid(etree.fromstring(archive.read("project.qde")))
+    cues = segments if cues is None else cues  # captions skip segments a person emptied
+    assert len(webvtt.read(str(folder / f"{stem}.vtt"))) == cues
+    assert len(list(srt.parse((folder / f"{stem}.srt").read_text(encoding="utf-8")))) == cues
+    assert len(list(csv.DictReader(io.StringIO((folder / f"{stem}.csv").read_text(encoding="utf-8-sig"))))) == segments
+    assert docx.Document(str(folder / f"{stem}.docx")).paragraphs
+    assert len(json.loads((folder / f"{stem}.export.json").read_text())["segments"]) == segments
+
+
+def test_export_every_format_into_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "session.json"
+    source.write_text(sample_transcript().to_json())
+    out = tmp_path / "exports"
+    out.mkdir()
+    result = alliance("export", str(source), "--format", ALL, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    check_every_format(out, "session", 7)
+    assert oct((out / "session.qdpx").stat().st_mode)[-3:] == "600"  # PHI: owner-only
+
+
+def test_one_format_to_a_file_and_pause_threshold(tmp_path: Path) -> None:
+    source = tmp_path / "session.json"
+    source.write_text(sample_transcript().to_json())
+    target = tmp_path / "for-maxqda.txt"
+    result = alliance("export", str(source), "-f", "maxqda", "-o", str(target), "--pause-threshold", "6")
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "(6.2, silence candidate)" in text and "(5.5)" not in text
+
+
+def test_export_errors_are_one_clear_line_and_write_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "session.json"
+    source.write_text(sample_transcript().to_json())
+    cases = [
+        (["--format", "pdf"], "unknown export format 'pdf'"),
+        (["--format", "qdpx", "--audio", str(source)], "ALLIANCE_EXPORT_ALLOW_AUDIO=true"),
+        (["--format", "vtt,srt", "-o", str(tmp_path / "missing")], "must be an existing folder"),
+    ]
+    for args, message in cases:
+        result = alliance("export", str(source), *args)
+        assert result.returncode == 2, result.stderr
+        (line,) = error_lines(result.stderr)
+        assert message in line
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    result = alliance("export", str(broken), "-f", "vtt")
+    assert result.returncode == 2 and "not valid JSON" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "session.json"]
+
+
+def test_audio_embedding_when_the_operator_allows_it(tmp_path: Path) -> None:
+    audio = tmp_path / "consult.wav"
+    audio.write_bytes(b"RIFF-bytes")
+    transcript = sample_transcript()
+    recording = transcript.recording.model_copy(update={"sha256": hashlib.sha256(audio.read_bytes()).hexdigest()})
+    source = tmp_path / "session.json"
+    source.write_text(transcript.model_copy(update={"recording": recording}).to_json())
+    result = alliance(
+        "export", str(source), "-f", "qdpx", "--audio", str(audio), extra_env={"ALLIANCE_EXPORT_ALLOW_AUDIO": "true"}
+    )
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "session.qdpx") as archive:
+        assert any(name.endswith(".wav") for name in archive.namelist())
+
+
+def test_engine_transcript_exports_in_every_format(tiny_models: Path, tmp_path: Path) -> None:
+    """The real path: faster-whisper, pyannote and Silero write a transcript, then every exporter reads it."""
+    wav = build(1, tmp_path, {}, tmp_path)
+    transcript = tmp_path / "consult.json"
+    result = alliance("transcribe", str(wav), "-o", str(transcript), models=tiny_models)
+    assert result.returncode == 0, result.stderr
+    result = alliance("export", str(transcript), "--format", ALL)
+    assert result.returncode == 0, result.stderr
+    segments = json.loads(transcript.read_text())["segments"]
+    check_every_format(tmp_path, "consult", len(segments), len([s for s in segments if s["text"].strip()]))
