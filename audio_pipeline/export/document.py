@@ -36,6 +36,15 @@ def speaker_label(speaker: Speaker | None, speaker_id: str) -> str:
     return UNKNOWN_LABEL if speaker is None else speaker.id
 
 
+def clock_tenths(seconds: float) -> tuple[int, int, int, int]:
+    """(hours, minutes, seconds, tenths), rounded to the nearest tenth with the carry done right."""
+    tenths = round(seconds * 10)
+    hours, rest = divmod(tenths, 36000)
+    minutes, rest = divmod(rest, 600)
+    secs, tenth = divmod(rest, 10)
+    return hours, minutes, secs, tenth
+
+
 def pause_marker(pause: Pause, candidate: SilenceCandidate | None) -> str:
     """Conversation-analysis style: '(5.3)'; a silence candidate says so."""
     return f"({pause.duration_s:.1f}, silence candidate)" if candidate else f"({pause.duration_s:.1f})"

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from ..schema import Transcript
 from .base import ExportOptions
-from .document import defuse_clock_times, render
+from .document import clock_tenths, defuse_clock_times, render
 
 
 def maxqda_timestamp(seconds: float) -> str:
-    tenths = round(seconds * 10)
-    hours, rest = divmod(tenths, 36000)
-    minutes, rest = divmod(rest, 600)
-    secs, tenth = divmod(rest, 10)
-    return f"#{hours:02d}:{minutes:02d}:{secs:02d}-{tenth}#"
+    return "#{:02d}:{:02d}:{:02d}-{}#".format(*clock_tenths(seconds))
 
 
 class MaxqdaExporter:

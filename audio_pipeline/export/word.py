@@ -10,16 +10,14 @@ from docx.shared import Pt, RGBColor
 
 from ..schema import Transcript
 from .base import ExportOptions
-from .document import render
+from .document import clock_tenths, render
 
 _GREY = RGBColor(0x59, 0x59, 0x59)
 
 
 def turn_time(seconds: float) -> str:
     """'[00:01:23.4]': the turn's start, in a form people read and QDA tools take as the right time marker."""
-    tenths = round(seconds * 10)
-    minutes, rest = divmod(tenths, 600)
-    return f"[{minutes // 60:02d}:{minutes % 60:02d}:{rest // 10:02d}.{rest % 10}]"
+    return "[{:02d}:{:02d}:{:02d}.{}]".format(*clock_tenths(seconds))
 
 
 class DocxExporter:
