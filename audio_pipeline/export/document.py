@@ -209,7 +209,7 @@ def render(
         rseg = RenderedSegment(seg)
         text = clean(seg.text)
         cursor = 0
-        for offset, pause in _split_points(seg, shown):
+        for offset, pause in _split_points(seg, [p for p in shown if p.id not in placed]):
             doc_start, _ = out.write(text[cursor:offset])
             rseg.pieces.append(Piece(cursor, doc_start, offset - cursor))
             out.write(" ")

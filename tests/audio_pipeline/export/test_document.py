@@ -25,6 +25,14 @@ def test_pauses_sit_where_they_happened() -> None:
     assert "(0.5)" not in doc.text  # under the 2 s threshold
 
 
+def test_a_pause_inside_overlapping_segments_is_written_once() -> None:
+    transcript = sample_transcript()
+    (inner,) = [s for s in transcript.segments if s.id == "seg-00006"]
+    overlapping = inner.model_copy(update={"id": "seg-00008", "speaker": "S3"})
+    doc = render(transcript.model_copy(update={"segments": [*transcript.segments, overlapping]}))
+    assert doc.text.count("(2.6)") == 1 and len(doc.pauses) == 3
+
+
 def test_threshold_is_configurable_and_candidates_always_show() -> None:
     doc = render(sample_transcript(), pause_threshold_s=6.0)
     assert "(2.6)" not in doc.text and "(5.5)" not in doc.text
