@@ -86,6 +86,7 @@ class RenderedTurn:
     end_s: float
     start: int  # paragraph start, label included
     end: int
+    body_start: int  # where the spoken text begins, after the label (and time marker)
     segments: list[RenderedSegment] = field(default_factory=list)
 
 
@@ -201,7 +202,7 @@ def render(
             start, _ = out.write(f"{label}: ")
             if timestamp is not None:
                 out.write(f"{timestamp(seg.start_s)} ")
-            turn = RenderedTurn(seg.speaker, label, role, seg.start_s, seg.end_s, start, start)
+            turn = RenderedTurn(seg.speaker, label, role, seg.start_s, seg.end_s, start, start, out.length)
             turns.append(turn)
         elif turn.segments:
             out.write(" ")

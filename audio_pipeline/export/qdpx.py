@@ -161,7 +161,7 @@ def _codebook(codebook_el: etree._Element) -> None:
         "Codes suggested by lexical rules. Suggestions, not codes: accept (recode) or delete them.",
         "#BBBBBB",
     )
-    suggested_codes = sorted({r.code for r in load_rules()})
+    suggested_codes = {r.code for r in load_rules()}
     for theme in book.themes:
         wanted = [c for c in theme.codes if c.path in suggested_codes]
         if wanted:
@@ -172,13 +172,12 @@ def _codebook(codebook_el: etree._Element) -> None:
 
 def _selections(transcript: Transcript, document: RenderedDocument) -> Iterable[_Selection]:
     for turn in document.turns:
-        role = turn.role if turn.role in ROLES else "unknown"
         yield _Selection(
             turn.start,
             turn.end,
             f"{turn.label} at {turn.start_s:.1f} s",
-            code_guid(f"Speaker roles / {role}"),
-            f"Turn by {turn.label} ({role_label(role)}), {turn.start_s:.1f}-{turn.end_s:.1f} s.",
+            code_guid(f"Speaker roles / {turn.role}"),
+            f"Turn by {turn.label} ({role_label(turn.role)}), {turn.start_s:.1f}-{turn.end_s:.1f} s.",
         )
     labels = {t.speaker_id: t.label for t in document.turns}
     for rp in document.pauses:

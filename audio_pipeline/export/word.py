@@ -37,7 +37,7 @@ class DocxExporter:
             f"{transcript.recording.duration_s / 60:.1f} min · {len(transcript.speakers)} speakers · "
             f"{len(transcript.silence_candidates)} silence candidates · schema {transcript.schema_version}"
         ).italic = True
-        pauses = iter(sorted(rendered.pauses, key=lambda p: p.start))
+        pauses = iter(rendered.pauses)  # already in document order
         pending = next(pauses, None)
         for turn in rendered.turns:
             while pending is not None and pending.end <= turn.start:
@@ -48,7 +48,7 @@ class DocxExporter:
             stamp = para.add_run(f"  {turn_time(turn.start_s)}")
             stamp.font.color.rgb = _GREY
             stamp.font.size = Pt(9)
-            body = rendered.text[turn.start + len(turn.label) + 2 : turn.end]
+            body = rendered.text[turn.body_start : turn.end]
             para.add_run("\n" + body)
             while pending is not None and pending.start < turn.end:
                 pending = next(pauses, None)  # inline pauses are already in the turn's text
