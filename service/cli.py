@@ -233,7 +233,7 @@ def _export_targets(transcript_path: Path, extensions: list[str], output: Path |
     folder = output if output is not None else transcript_path.parent
     if not folder.is_dir():
         raise InputError("with several formats, --output must be an existing folder")
-    # A maxqda .txt never shares a name with json; json beside its own source gets a distinct name.
+    # '.export.json', so exporting json beside the transcript never overwrites the transcript itself.
     return [folder / (f"{stem}.export.json" if ext == "json" else f"{stem}.{ext}") for ext in extensions]
 
 
