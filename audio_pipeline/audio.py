@@ -158,6 +158,20 @@ def _declared_duration_s(container: av.container.InputContainer, stream: av.audi
     return None
 
 
+def probe_duration_s(path: Path) -> float | None:
+    """The duration a file's header declares, cheaply, for progress estimates; None when unknown or unreadable.
+
+    Never a check: load() decodes and validates for real.
+    """
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                return None
+            return _declared_duration_s(container, container.streams.audio[0])
+    except (av.error.FFmpegError, ValueError, OSError):
+        return None
+
+
 def riff_shortfall_bytes(path: Path) -> int:
     """Bytes a WAV's header promises in its data chunk but the file lacks (0 if none, or not WAV).
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from audio_pipeline.pipeline import STAGES, ProgressCallback
 
-_LABELS = {
+STAGE_LABELS = {
     "load_models": "Loading models",
     "decode": "Decoding audio",
     "transcribe": "Transcribing",
@@ -38,7 +38,7 @@ class _LogLines:
         if self._last.get(stage, -1) >= step:
             return
         self._last[stage] = step
-        sys.stderr.write(f"alliance: {_LABELS.get(stage, stage)} {int(fraction * 100)}%\n")
+        sys.stderr.write(f"alliance: {STAGE_LABELS.get(stage, stage)} {int(fraction * 100)}%\n")
         sys.stderr.flush()
 
 
@@ -53,7 +53,7 @@ def _rich_bars() -> Iterator[ProgressCallback]:
 
         def report(stage: str, fraction: float) -> None:
             if stage not in tasks:
-                tasks[stage] = bars.add_task(_LABELS.get(stage, stage), total=1.0)
+                tasks[stage] = bars.add_task(STAGE_LABELS.get(stage, stage), total=1.0)
             bars.update(tasks[stage], completed=min(max(fraction, 0.0), 1.0))
 
         yield report

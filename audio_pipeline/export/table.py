@@ -26,7 +26,7 @@ COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     """Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -53,9 +53,9 @@ class CsvExporter:
                     f"{seg.start_s:.3f}",
                     f"{seg.end_s:.3f}",
                     seg.speaker,
-                    _cell(speaker_label(speaker, seg.speaker)),
+                    spreadsheet_safe(speaker_label(speaker, seg.speaker)),
                     speaker.role if speaker else "unknown",
-                    _cell(seg.text),
+                    spreadsheet_safe(seg.text),
                     str(seg.overlap).lower(),
                     f"{seg.asr_confidence:.3f}",
                     f"{seg.emotion.score:.3f}" if seg.emotion else "",

@@ -1,0 +1,146 @@
+"""What runs inside a batch worker process: one pipeline per process, one session per call.
+
+Workers only compute; they return every output's bytes to the parent, which is the only
+writer in OUT_DIR. So a worker left running after its parent was killed can never write a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.queues import Queue
+from typing import Any
+
+from audio_pipeline.errors import AllianceError
+from audio_pipeline.schema import Transcript
+
+from .manifest import SessionSpec
+from .state import RunOptions, SessionStats
+from .summary import stats_of
+
+logger = logging.getLogger(__name__)
+
+_WORKER: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    session_id: str
+    stage: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    session_id: str
+    elapsed_s: float
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    stats: SessionStats | None = None
+    audio_sha256: str = ""
+    error_code: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_code
+
+
+def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) -> None:
+    """Per-process setup; the models themselves load on the first session and stay loaded."""
+    # Ctrl-C reaches the whole process group; the parent decides what stops, workers never die mid-write.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(os.getppid())
+    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("faster_whisper", "pyannote", "lightning", "pytorch_lightning", "speechbrain"):
+        logging.getLogger(noisy).setLevel(max(log_level, logging.WARNING))
+    from audio_pipeline.pipeline import TranscriptionPipeline
+    from audio_pipeline.settings import Settings
+
+    settings = Settings()
+    if cpu_threads and not settings.cpu_threads:
+        settings = settings.model_copy(update={"cpu_threads": cpu_threads})
+        import torch
+
+        torch.set_num_threads(cpu_threads)
+    _WORKER["pipeline"] = TranscriptionPipeline(settings)
+    _WORKER["events"] = events
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A parent killed outright (kill -9, a crash) cannot stop its workers; they notice and stop themselves."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
+    """Transcribe, analyse and export one recording; any failure becomes this session's outcome."""
+    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+
+    started = time.perf_counter()
+    pipeline: TranscriptionPipeline = _WORKER["pipeline"]
+    events: Queue[ProgressEvent] = _WORKER["events"]
+
+    def report(stage: str, fraction: float) -> None:
+        events.put(ProgressEvent(spec.session_id, stage, fraction))
+
+    try:
+        run_options = TranscribeOptions(
+            num_speakers=spec.num_speakers,
+            min_speakers=spec.min_speakers,
+            max_speakers=spec.max_speakers,
+            session=spec.hints(),
+        )
+        transcript = pipeline.run(spec.audio_path, run_options, report)
+        outputs = render_outputs(spec.session_id, transcript, options.formats)
+    except AllianceError as exc:
+        return SessionOutcome(spec.session_id, time.perf_counter() - started, error_code=exc.code, error=exc.message)
+    except MemoryError:
+        return SessionOutcome(
+            spec.session_id, time.perf_counter() - started, error_code="out_of_memory", error="ran out of memory"
+        )
+    except Exception as exc:  # one session's bug must not stop the other 140
+        logger.debug("session failed", exc_info=True)
+        return SessionOutcome(
+            spec.session_id,
+            time.perf_counter() - started,
+            error_code="internal_error",
+            error=f"internal error ({type(exc).__name__}); rerun this recording alone with --debug and report it",
+        )
+    return SessionOutcome(
+        spec.session_id,
+        time.perf_counter() - started,
+        outputs=outputs,
+        stats=stats_of(transcript),
+        audio_sha256=transcript.recording.sha256,
+    )
+
+
+def output_name(session_id: str, fmt: str, extension: str) -> str:
+    if fmt == "json":
+        return f"{session_id}.transcript.json"
+    return f"{session_id}.{fmt}.{extension}" if fmt in {"maxqda"} else f"{session_id}.{extension}"
+
+
+def render_outputs(session_id: str, transcript: Transcript, formats: tuple[str, ...]) -> dict[str, bytes]:
+    from audio_pipeline.export import ExportOptions, export
+    from audio_pipeline.settings import Settings
+
+    settings = Settings()
+    options = ExportOptions(pause_threshold_s=settings.export_pause_threshold_s, title=session_id)
+    outputs: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == "json":
+            outputs[output_name(session_id, fmt, "json")] = transcript.to_json().encode("utf-8")
+            continue
+        result = export(transcript, fmt, options)
+        outputs[output_name(session_id, fmt, result.extension)] = result.content
+    return outputs
