@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from audio_pipeline import __version__
 from audio_pipeline.errors import InputError, OutputPathError
 from audio_pipeline.settings import Settings
+from audio_pipeline.voiceprints import VoiceprintRegistry
 
 from ..output import atomic_write_bytes, atomic_write_text
 from .manifest import SessionSpec
@@ -34,7 +35,8 @@ logger = logging.getLogger(__name__)
 SESSIONS_DIR = "sessions"
 RECORD_NAME = "session.json"
 # Settings that cannot change a transcript: left out of the key so changing them redoes nothing.
-_NOT_RESULT_SETTINGS = {"hub_token", "allow_downloads", "cpu_threads", "models_dir", "device", "export_allow_audio"}
+# data_dir stands in the key by what it holds (the enrolled voiceprints), not by where it is.
+_NOT_RESULT_SETTINGS = {"hub_token", "allow_downloads", "cpu_threads", "models_dir", "device", "export_allow_audio", "data_dir"}
 
 
 class SessionStats(BaseModel):
@@ -69,11 +71,14 @@ class RunOptions:
 
     formats: tuple[str, ...] = ("json",)
     settings: dict[str, Any] = field(default_factory=dict)
+    voiceprints_sha256: str = ""  # enrolling a clinician can change roles, so it changes the key
 
     @classmethod
     def from_settings(cls, formats: tuple[str, ...], settings: Settings) -> RunOptions:
         dumped = settings.model_dump(mode="json", exclude=_NOT_RESULT_SETTINGS)
-        return cls(formats, dumped)
+        registry = VoiceprintRegistry(settings.data_dir).path
+        voiceprints = hashlib.sha256(registry.read_bytes()).hexdigest() if registry.is_file() else ""
+        return cls(formats, dumped, voiceprints)
 
 
 def session_key(spec: SessionSpec, audio_sha256: str, options: RunOptions) -> str:

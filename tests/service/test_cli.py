@@ -29,6 +29,20 @@ def alliance(
     extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would. fast: greedy decoding without fallback, to keep the suite quick."""
+    return subprocess.run(
+        [*ALLIANCE, *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(models, fast, extra_env),
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+ALLIANCE = (sys.executable, "-m", "service.cli")
+
+
+def cli_env(models: Path | None = None, fast: bool = True, extra_env: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
     # Never read the developer's own voiceprints: each run gets an empty data folder unless told otherwise.
     env["ALLIANCE_DATA_DIR"] = tempfile.mkdtemp(prefix="alliance-data-")
@@ -38,14 +52,7 @@ def alliance(
         env["ALLIANCE_ASR_TEMPERATURE_FALLBACK"] = "false"
     if models is not None:
         env["ALLIANCE_MODELS_DIR"] = str(models)
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
+    return env
 
 
 def error_lines(stderr: str) -> list[str]:
