@@ -148,3 +148,12 @@ def test_session_ids_from_file_names_are_safe_and_unique() -> None:
     assert safe_session_id("visit 3 (final)", []) == "visit-3-final"
     assert safe_session_id("a", ["a", "a-2"]) == "a-3"
     assert safe_session_id("...", []) == "recording"
+
+
+def test_the_readme_example_manifest_uses_every_column(tmp_path: Path) -> None:
+    from service.batch.manifest import COLUMNS
+
+    example = Path(__file__).resolve().parents[3] / "examples" / "sessions.csv"
+    assert example.read_text().splitlines()[0].split(",") == list(COLUMNS)
+    manifest = load_manifest(example, tmp_path)
+    assert {p.message for p in manifest.problems} == {"file not found in INPUT_DIR"}, "valid but for the absent audio"
