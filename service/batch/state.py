@@ -34,9 +34,12 @@ logger = logging.getLogger(__name__)
 
 SESSIONS_DIR = "sessions"
 RECORD_NAME = "session.json"
-# Settings that cannot change a transcript: left out of the key so changing them redoes nothing.
-# data_dir stands in the key by what it holds (the enrolled voiceprints), not by where it is.
-_NOT_RESULT_SETTINGS = {"hub_token", "allow_downloads", "cpu_threads", "models_dir", "device", "export_allow_audio", "data_dir"}
+# Settings that shape a transcript or its exports, by name prefix; the rest (paths, threads, the
+# service's limits) cannot change a result, so changing them redoes nothing.
+_RESULT_SETTINGS = (
+    "asr_", "diarization_", "language", "attribution_", "min_pause_s", "silence_", "emotion_",
+    "export_pause_", "enrollment_", "max_duration_s",
+)  # fmt: skip
 
 
 class SessionStats(BaseModel):
@@ -75,7 +78,7 @@ class RunOptions:
 
     @classmethod
     def from_settings(cls, formats: tuple[str, ...], settings: Settings) -> RunOptions:
-        dumped = settings.model_dump(mode="json", exclude=_NOT_RESULT_SETTINGS)
+        dumped = {k: v for k, v in settings.model_dump(mode="json").items() if k.startswith(_RESULT_SETTINGS)}
         registry = VoiceprintRegistry(settings.data_dir).path
         voiceprints = hashlib.sha256(registry.read_bytes()).hexdigest() if registry.is_file() else ""
         return cls(formats, dumped, voiceprints)

@@ -42,6 +42,8 @@ def test_the_key_changes_with_anything_that_changes_the_result() -> None:
     assert key != session_key(spec, "aa", RunOptions.from_settings(("json", "maxqda"), Settings())), "other formats"
     assert key != session_key(spec, "aa", RunOptions.from_settings(("json",), Settings(silence_min_s=4.0))), "other analysis"
     assert key == session_key(spec, "aa", RunOptions.from_settings(("json",), Settings(cpu_threads=3))), "threads change nothing"
+    assert key == session_key(spec, "aa", RunOptions.from_settings(("json",), Settings(service_port=9999))), "nor the service"
+    assert key == session_key(spec, "aa", RunOptions.from_settings(("json",), Settings(data_dir=Path("/elsewhere"))))
     assert key == session_key(SessionSpec("S1", Path("/elsewhere/a.wav"), notes="moved"), "aa", options), "same bytes, moved"
 
 
