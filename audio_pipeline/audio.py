@@ -206,33 +206,60 @@ def _check_path(path: Path) -> int:
     return size
 
 
+@dataclass(frozen=True)
+class ProbedAudio:
+    """What a file's headers declare, checked against the limits; nothing decoded yet."""
+
+    channels: int
+    sample_rate_hz: int
+    declared_duration_s: float | None
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        # FFmpeg identifies the format from the content; the file's name plays no part.
+        return av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise decode_error(exc) from exc
+
+
+def _checked_header(container: av.container.InputContainer, limits: AudioLimits) -> ProbedAudio:
+    if not container.streams.audio:
+        raise UnsupportedAudioError("the file has no audio track")
+    stream = container.streams.audio[0]
+    ctx = stream.codec_context
+    channels = ctx.channels
+    rate = ctx.sample_rate
+    if channels < 1 or channels > limits.max_channels:
+        raise AudioLimitError(
+            f"the recording declares {channels} audio channels; we accept 1 to {limits.max_channels} (the header may be damaged)"
+        )
+    if not limits.min_sample_rate_hz <= rate <= limits.max_sample_rate_hz:
+        raise AudioLimitError(
+            f"the recording declares a sample rate of {rate} Hz; we accept "
+            f"{limits.min_sample_rate_hz} to {limits.max_sample_rate_hz} Hz (the header may be damaged)"
+        )
+    declared_s = _declared_duration_s(container, stream)
+    if declared_s is not None and declared_s > limits.max_duration_s:
+        raise AudioLimitError(_too_long(declared_s, limits))
+    return ProbedAudio(channels, rate, declared_s)
+
+
+def probe(path: Path, limits: AudioLimits) -> ProbedAudio:
+    """Check a file's format, channels, sample rate and declared duration without decoding it (for uploads)."""
+    _check_path(path)
+    with _open(path) as container:
+        return _checked_header(container, limits)
+
+
 def load(path: Path, limits: AudioLimits) -> DecodedAudio:
     """Probe, check and decode a recording. Raises an InputError subclass for bad input."""
     size_bytes = _check_path(path)
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, ValueError, OSError) as exc:
-        raise decode_error(exc) from exc
-    with container:
-        if not container.streams.audio:
-            raise UnsupportedAudioError("the file has no audio track")
+    with _open(path) as container:
+        header = _checked_header(container, limits)
         stream = container.streams.audio[0]
         ctx = stream.codec_context
-        channels = ctx.channels
-        rate = ctx.sample_rate
-        if channels < 1 or channels > limits.max_channels:
-            raise AudioLimitError(
-                f"the recording declares {channels} audio channels; "
-                f"we accept 1 to {limits.max_channels} (the header may be damaged)"
-            )
-        if not limits.min_sample_rate_hz <= rate <= limits.max_sample_rate_hz:
-            raise AudioLimitError(
-                f"the recording declares a sample rate of {rate} Hz; we accept "
-                f"{limits.min_sample_rate_hz} to {limits.max_sample_rate_hz} Hz (the header may be damaged)"
-            )
-        declared_s = _declared_duration_s(container, stream)
-        if declared_s is not None and declared_s > limits.max_duration_s:
-            raise AudioLimitError(_too_long(declared_s, limits))
+        channels, rate, declared_s = header.channels, header.sample_rate_hz, header.declared_duration_s
         waveform, layout = _decode(container, stream, channels, declared_s, limits)
         codec = ctx.name
         container_name = container.format.name

@@ -7,9 +7,6 @@ writer in OUT_DIR. So a worker left running after its parent was killed can neve
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
@@ -18,6 +15,7 @@ from typing import Any
 from audio_pipeline.errors import AllianceError
 from audio_pipeline.schema import Transcript
 
+from ..processes import setup_child
 from .manifest import SessionSpec
 from .state import RunOptions, SessionStats
 from .summary import stats_of
@@ -51,12 +49,7 @@ class SessionOutcome:
 
 def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) -> None:
     """Per-process setup; the models themselves load on the first session and stay loaded."""
-    # Ctrl-C reaches the whole process group; the parent decides what stops, workers never die mid-write.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with_parent(os.getppid())
-    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("faster_whisper", "pyannote", "lightning", "pytorch_lightning", "speechbrain"):
-        logging.getLogger(noisy).setLevel(max(log_level, logging.WARNING))
+    setup_child(log_level)
     from audio_pipeline.pipeline import TranscriptionPipeline
     from audio_pipeline.settings import Settings
 
@@ -68,17 +61,6 @@ def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) 
         torch.set_num_threads(cpu_threads)
     _WORKER["pipeline"] = TranscriptionPipeline(settings)
     _WORKER["events"] = events
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """A parent killed outright (kill -9, a crash) cannot stop its workers; they notice and stop themselves."""
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:

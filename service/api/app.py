@@ -1,0 +1,65 @@
+"""The FastAPI application: thin routes over the store, the queue and the file storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from audio_pipeline import __version__
+from audio_pipeline.errors import ModelError
+from audio_pipeline.models import resolve_asr, resolve_diarization
+
+from . import jobs, problems, recordings
+from .deps import ServiceState, State
+from .problems import Problem
+
+
+def create_app(service: ServiceState) -> FastAPI:
+    app = FastAPI(
+        title="alliance",
+        version=__version__,
+        description="Transcripts of recorded clinical conversations, coded for therapeutic alliance. "
+        "Every route except /healthz and /readyz needs an API key (Authorization: Bearer KEY, or X-API-Key).",
+    )
+    app.state.service = service
+    problems.install(app)
+    if service.settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    app.include_router(recordings.router)
+    app.include_router(jobs.router)
+
+    @app.get("/healthz", tags=["health"], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Models resolvable, storage writable, queue alive")
+    def readyz(service: State) -> dict[str, Any]:
+        checks = {"models": _models_ready(service), "storage": service.storage.writable(), "queue": _queue_alive(service)}
+        if not all(checks.values()):
+            failing = ", ".join(name for name, ok in checks.items() if not ok)
+            raise Problem(503, "not_ready", f"not ready: {failing}")
+        return {"status": "ready", "checks": checks}
+
+    return app
+
+
+def _models_ready(service: ServiceState) -> bool:
+    settings = service.settings
+    try:
+        resolve_asr(settings.asr_model or "small.en", settings)
+        resolve_diarization(settings.diarization_model, settings)
+    except ModelError:
+        return False
+    return True
+
+
+def _queue_alive(service: ServiceState) -> bool:
+    try:
+        with service.store.session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001  (any database failure means not ready; the probe must answer, not crash)
+        return False
+    return service.workers_alive()

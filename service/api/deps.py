@@ -1,0 +1,58 @@
+"""What routes share: the service's state, the caller's identity (API key), and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from audio_pipeline.settings import Settings
+
+from ..jobs.queue import SqlJobQueue
+from ..keys import owner_of
+from ..storage import FileStorage
+from ..store import Store
+from .problems import Problem
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    store: Store
+    queue: SqlJobQueue
+    storage: FileStorage
+    workers_alive: Callable[[], bool] = lambda: True
+
+
+def state(request: Request) -> ServiceState:
+    found: ServiceState = request.app.state.service
+    return found
+
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="or X-API-Key: <API key>")
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def current_owner(
+    request: Request,
+    service: Annotated[ServiceState, Depends(state)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_header)],
+) -> str:
+    key = bearer.credentials if bearer else header_key
+    owner = owner_of(service.store, key) if key else None
+    if owner is None:
+        service.store.audit("auth_failed", client=client_of(request), outcome=401)
+        raise Problem(401, "unauthorized", "a valid API key is required", {"WWW-Authenticate": "Bearer"})
+    return owner
+
+
+State = Annotated[ServiceState, Depends(state)]
+Owner = Annotated[str, Depends(current_owner)]

@@ -1,0 +1,159 @@
+"""Jobs: submit a recording for transcription, follow it, fetch the transcript in any export format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from audio_pipeline.analysis.roles import SessionHints
+from audio_pipeline.errors import InputError, TranscriptFormatError
+from audio_pipeline.export import FORMATS, ExportOptions, export
+from audio_pipeline.schema import load_transcript
+
+from ..store import CLOSED_STATES, Job
+from .deps import Owner, ServiceState, State, client_of
+from .problems import Problem, not_found
+from .recordings import owned_recording
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+Format = Literal["json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"]
+_RETRY_AFTER_S = "30"
+
+
+class JobRequest(BaseModel):
+    recording_id: str = Field(max_length=40)
+    num_speakers: int | None = Field(None, ge=1, le=20)
+    min_speakers: int | None = Field(None, ge=1, le=20)
+    max_speakers: int | None = Field(None, ge=1, le=20)
+    attendees: str | None = Field(None, max_length=200, examples=["oncologist=1,parent=2,patient=1"])
+    patient_age: int | None = Field(None, ge=0, le=40)
+    setting: Literal["clinic", "inpatient", "telephone"] | None = None
+    language: str | None = Field(None, pattern=r"^(auto|[a-z]{2,3})$")
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class JobOut(BaseModel):
+    id: str
+    recording_id: str
+    state: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    stage: str | None
+    percent: int
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: JobError | None
+    formats: list[str] = Field(description="Formats the transcript can be fetched in, once the job has succeeded.")
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        error = JobError(code=job.error_code, message=job.error_message or "") if job.error_code else None
+        return cls(
+            id=job.id,
+            recording_id=job.recording_id,
+            state=job.state,  # type: ignore[arg-type]
+            stage=job.stage,
+            percent=job.percent,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            error=error,
+            formats=list(FORMATS) if job.state == "succeeded" else [],
+        )
+
+
+def owned_job(service: ServiceState, owner: str, job_id: str) -> Job:
+    with service.store.session() as session:
+        job = session.get(Job, job_id)
+    if job is None or job.owner != owner:
+        raise not_found("job")
+    return job
+
+
+@router.post("", status_code=202, response_model=JobOut, summary="Queue a recording for transcription and analysis")
+def submit(body: JobRequest, request: Request, response: Response, service: State, owner: Owner) -> JobOut:
+    recording = owned_recording(service, owner, body.recording_id)
+    if recording.audio_deleted_at is not None:
+        raise Problem(409, "audio_deleted", "this recording's audio was deleted after its job; upload it again")
+    if body.attendees:
+        try:
+            SessionHints.parse(body.attendees, body.patient_age, body.setting)
+        except InputError as exc:
+            raise Problem(422, exc.code, exc.message.replace("--attendees", "attendees")) from None
+    if body.min_speakers and body.max_speakers and body.min_speakers > body.max_speakers:
+        raise Problem(422, "invalid_option", "min_speakers is larger than max_speakers")
+    limits = service.settings
+    if service.queue.open_jobs(owner) >= limits.max_jobs_per_owner:
+        raise Problem(429, "too_many_jobs", "you have as many open jobs as allowed; retry later", {"Retry-After": _RETRY_AFTER_S})
+    if service.queue.open_jobs() >= limits.max_jobs_total:
+        raise Problem(429, "queue_full", "the queue is full; retry later", {"Retry-After": _RETRY_AFTER_S})
+    job = service.queue.enqueue(owner, recording.id, body.model_dump(exclude={"recording_id"}))
+    service.store.audit("job_submitted", owner, ("job", job.id), client_of(request), 202)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobOut.of(owned_job(service, owner, job.id))
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="A job's state, stage and progress")
+def status(job_id: str, service: State, owner: Owner) -> JobOut:
+    return JobOut.of(owned_job(service, owner, job_id))
+
+
+@router.get(
+    "/{job_id}/transcript",
+    summary="The finished transcript, in any export format",
+    responses={200: {"content": {"application/json": {}, "application/octet-stream": {}}}},
+)
+def transcript(
+    job_id: str,
+    request: Request,
+    service: State,
+    owner: Owner,
+    format: Annotated[Format, Query(description="json or an export format")] = "json",
+) -> Response:
+    job = owned_job(service, owner, job_id)
+    if job.state != "succeeded":
+        raise Problem(409, "not_ready", f"the job is {job.state}; the transcript exists once it has succeeded")
+    try:
+        text = service.storage.transcript(job_id).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise Problem(410, "transcript_purged", "this transcript was removed by the retention policy") from None
+    service.store.audit("transcript_read", owner, ("job", job_id), client_of(request), 200)
+    if format == "json":
+        return Response(text, media_type="application/json")
+    try:
+        result = export(load_transcript(text), format, ExportOptions(service.settings.export_pause_threshold_s, title=job_id))
+    except TranscriptFormatError as exc:
+        raise Problem(500, "internal_error", "the stored transcript could not be read") from exc
+    headers = {"Content-Disposition": f'attachment; filename="{job_id}.{result.extension}"'}
+    return Response(result.content, media_type=result.media_type, headers=headers)
+
+
+@router.post("/{job_id}/cancel", status_code=202, response_model=JobOut, summary="Cancel a queued or running job")
+def cancel(job_id: str, request: Request, service: State, owner: Owner) -> JobOut:
+    job = owned_job(service, owner, job_id)
+    if job.state in CLOSED_STATES:
+        raise Problem(409, "job_closed", f"the job is already {job.state}")
+    service.queue.cancel(job_id)
+    service.store.audit("job_cancelled", owner, ("job", job_id), client_of(request), 202)
+    return JobOut.of(owned_job(service, owner, job_id))
+
+
+@router.delete("/{job_id}", status_code=204, summary="Delete a job and its results (cancelling it if it runs)")
+def delete(job_id: str, request: Request, service: State, owner: Owner) -> Response:
+    owned_job(service, owner, job_id)
+    service.queue.cancel(job_id)
+    service.storage.delete_results(job_id)
+    with service.store.session() as session:
+        found = session.get(Job, job_id)
+        if found is not None:
+            session.delete(found)
+    service.store.audit("job_deleted", owner, ("job", job_id), client_of(request), 204)
+    return Response(status_code=204)

@@ -1,0 +1,71 @@
+"""Every error answer is application/problem+json (RFC 9457) with a stable ``code``; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from audio_pipeline.errors import AllianceError, InputError
+
+logger = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Not ready",
+}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
+
+
+def problem_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"type": f"urn:alliance:problem:{code}", "title": _TITLES.get(status, "Error"), "status": status}
+    body |= {"detail": detail, "code": code}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def not_found(kind: str) -> Problem:
+    # Another owner's id answers exactly like an id that never existed.
+    return Problem(404, f"{kind}_not_found", f"no {kind} with this id")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = sorted({".".join(str(p) for p in error.get("loc", ())) for error in exc.errors()})
+        return problem_response(422, "invalid_request", f"invalid or missing: {', '.join(fields) or 'request body'}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(AllianceError)
+    async def _ours(_request: Request, exc: AllianceError) -> JSONResponse:
+        return problem_response(422 if isinstance(exc, InputError) else 503, exc.code, exc.message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unexpected error (%s)", type(exc).__name__)  # no message: it could quote content
+        return problem_response(500, "internal_error", "the server failed to handle this request; it has been logged")

@@ -1,0 +1,142 @@
+"""The durable job queue: job state in the database, claimed by worker processes.
+
+At-least-once, like Celery with late acknowledgement: a job is only closed after its result
+is on disk, and a job whose worker died is put back (a bounded number of times). The
+``JobQueue`` protocol is what a Celery backend would implement instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+
+from ..store import CLOSED_STATES, Job, Store, new_id, utcnow
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: str
+    owner: str
+    recording_id: str
+    options: dict[str, Any]
+    attempt: int
+
+
+class JobQueue(Protocol):
+    def enqueue(self, owner: str, recording_id: str, options: dict[str, Any]) -> Job: ...
+    def claim(self, worker: str) -> ClaimedJob | None: ...
+    def report(self, job_id: str, stage: str, percent: int) -> bool: ...
+    def succeed(self, job_id: str) -> bool: ...
+    def fail(self, job_id: str, code: str, message: str) -> None: ...
+    def cancel(self, job_id: str) -> bool: ...
+    def recover(self, worker: str | None, max_attempts: int) -> int: ...
+    def open_jobs(self, owner: str | None = None) -> int: ...
+
+
+class SqlJobQueue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def enqueue(self, owner: str, recording_id: str, options: dict[str, Any]) -> Job:
+        job = Job(id=new_id("job"), owner=owner, recording_id=recording_id, options=options, state="queued", percent=0)
+        with self.store.session() as session:
+            session.add(job)
+        return job
+
+    def claim(self, worker: str) -> ClaimedJob | None:
+        """Take the oldest queued job; the conditional update makes two workers never take the same one."""
+        with self.store.session() as session:
+            job_id = session.scalars(
+                select(Job.id).where(Job.state == "queued").order_by(Job.created_at, Job.id).limit(1)
+            ).first()
+            if job_id is None:
+                return None
+            now = utcnow()
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == "queued")
+                .values(
+                    state="running",
+                    attempts=Job.attempts + 1,
+                    started_at=now,
+                    heartbeat_at=now,
+                    stage="queued",
+                    percent=0,
+                    worker=worker,
+                )
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            job = session.get(Job, job_id)
+            assert job is not None
+            return ClaimedJob(job.id, job.owner, job.recording_id, dict(job.options), job.attempts)
+
+    def report(self, job_id: str, stage: str, percent: int) -> bool:
+        """Record progress; False when someone asked for the job to be cancelled."""
+        with self.store.session() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.cancel_requested or job.state != "running":
+                return False
+            job.stage, job.percent, job.heartbeat_at = stage, percent, utcnow()
+            return True
+
+    def _close(self, job_id: str, state: str, **values: Any) -> bool:
+        conditions = [Job.id == job_id, Job.state == "running"]
+        if state == "succeeded":
+            conditions.append(Job.cancel_requested.is_(False))  # a cancelled job's late result is dropped
+        with self.store.session() as session:
+            closed = session.execute(
+                update(Job).where(*conditions).values(state=state, finished_at=utcnow(), worker=None, **values)
+            )
+            return bool(closed.rowcount == 1)  # type: ignore[attr-defined]
+
+    def succeed(self, job_id: str) -> bool:
+        """False when the job was deleted or cancelled meanwhile: its result must then be dropped."""
+        return self._close(job_id, "succeeded", stage="done", percent=100)
+
+    def fail(self, job_id: str, code: str, message: str) -> None:
+        self._close(job_id, "failed", error_code=code, error_message=message[:500])
+
+    def cancelled(self, job_id: str) -> None:
+        self._close(job_id, "cancelled")
+
+    def cancel(self, job_id: str) -> bool:
+        """A queued job is cancelled at once; a running one when its worker next reports progress."""
+        with self.store.session() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.state in CLOSED_STATES:
+                return False
+            if job.state == "queued":
+                job.state, job.finished_at = "cancelled", utcnow()
+            else:
+                job.cancel_requested = True
+            return True
+
+    def recover(self, worker: str | None, max_attempts: int) -> int:
+        """Running jobs of a dead worker (or of every worker, at start-up) go back to the queue, or fail."""
+        with self.store.session() as session:
+            query = select(Job).where(Job.state == "running")
+            if worker is not None:
+                query = query.where(Job.worker == worker)
+            count = 0
+            for job in session.scalars(query):
+                count += 1
+                job.worker = None
+                if job.cancel_requested:
+                    job.state, job.finished_at = "cancelled", utcnow()
+                elif job.attempts >= max_attempts:
+                    job.state, job.finished_at = "failed", utcnow()
+                    job.error_code = "worker_crashed"
+                    job.error_message = f"the job was interrupted {job.attempts} times (a crash or out of memory)"
+                else:
+                    job.state, job.stage, job.percent = "queued", None, 0
+            return count
+
+    def open_jobs(self, owner: str | None = None) -> int:
+        with self.store.session() as session:
+            query = select(func.count()).select_from(Job).where(Job.state.in_(("queued", "running")))
+            if owner is not None:
+                query = query.where(Job.owner == owner)
+            return int(session.scalar(query) or 0)

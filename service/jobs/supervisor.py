@@ -1,0 +1,96 @@
+"""Keeps the job worker processes alive, puts back the jobs of any that die, and applies retention."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import threading
+import time
+from datetime import timedelta
+from multiprocessing.process import BaseProcess
+
+from sqlalchemy import select
+
+from audio_pipeline.settings import Settings
+
+from ..storage import FileStorage
+from ..store import Job, Recording, Store, utcnow
+from .queue import SqlJobQueue
+from .worker import run_worker
+
+logger = logging.getLogger(__name__)
+_CHECK_EVERY_S = 1.0
+_RETENTION_EVERY_S = 3600.0
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, store: Store, storage: FileStorage, log_level: int) -> None:
+        self.settings, self.store, self.storage = settings, store, storage
+        self.queue = SqlJobQueue(store)
+        self.log_level = log_level
+        self.context = mp.get_context("spawn")  # torch and ctranslate2 are not fork-safe
+        self.workers: dict[str, BaseProcess] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="job-supervisor", daemon=True)
+        self._last_retention = 0.0
+
+    def start(self) -> None:
+        recovered = self.queue.recover(None, self.settings.job_max_attempts)
+        if recovered:
+            logger.warning("%d job(s) were running when the service last stopped; they are queued again", recovered)
+        self.storage.clear_uploads()
+        for index in range(self.settings.service_workers):
+            self._spawn(f"worker-{index + 1}")
+        self._thread.start()
+
+    def _spawn(self, name: str) -> None:
+        process = self.context.Process(target=run_worker, args=(name, self.log_level), name=name, daemon=True)
+        process.start()
+        self.workers[name] = process
+
+    def alive(self) -> bool:
+        return bool(self.workers) and all(p.is_alive() for p in self.workers.values())
+
+    def _watch(self) -> None:
+        while not self._stop.wait(_CHECK_EVERY_S):
+            for name, process in list(self.workers.items()):
+                if process.is_alive():
+                    continue
+                logger.warning("job worker %s stopped (exit %s); restarting it", name, process.exitcode)
+                self.queue.recover(name, self.settings.job_max_attempts)
+                self._spawn(name)
+            if time.monotonic() - self._last_retention > _RETENTION_EVERY_S:
+                self._last_retention = time.monotonic()
+                purge_expired(self.store, self.storage, self.settings)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for process in self.workers.values():
+            process.terminate()
+        for process in self.workers.values():
+            process.join(timeout=10)
+
+
+def purge_expired(store: Store, storage: FileStorage, settings: Settings) -> int:
+    """Recordings older than the retention age go with their audio, their jobs and every result."""
+    cutoff = utcnow() - timedelta(days=settings.retention_days)
+    purged = 0
+    with store.session() as session:
+        old = list(session.scalars(select(Recording).where(Recording.created_at < cutoff)))
+        for recording in old:
+            for job in session.scalars(select(Job).where(Job.recording_id == recording.id)):
+                if job.state == "running":
+                    job.cancel_requested = True
+                    continue
+                storage.delete_results(job.id)
+                session.delete(job)
+            storage.delete_audio(recording.id)
+            purged += 1
+    for recording in old:
+        with store.session() as session:
+            remaining = session.scalars(select(Job.id).where(Job.recording_id == recording.id)).first()
+            row = session.get(Recording, recording.id)
+            if remaining is None and row is not None:
+                session.delete(row)
+        store.audit("recording_purged", recording.owner, ("recording", recording.id))
+    return purged

@@ -1,0 +1,63 @@
+"""`alliance serve`: the API under uvicorn, job workers beside it, closed by default."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from audio_pipeline.errors import InvalidOptionError
+from audio_pipeline.settings import Settings
+
+from .api.app import create_app
+from .api.deps import ServiceState
+from .jobs.queue import SqlJobQueue
+from .jobs.supervisor import Supervisor
+from .keys import any_keys
+from .storage import FileStorage
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def open_state(settings: Settings) -> ServiceState:
+    root = settings.service_path()
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store = Store(settings.database())
+    return ServiceState(settings, store, SqlJobQueue(store), FileStorage(root))
+
+
+def check_safe(settings: Settings, store: Store) -> None:
+    """Refuse configurations that would expose PHI."""
+    if not _loopback(settings.service_host) and not any_keys(store):
+        raise InvalidOptionError(
+            f"refusing to listen on {settings.service_host} with no API keys: anyone could reach the service; "
+            "create one with 'alliance keys create --owner NAME' first"
+        )
+    if "*" in settings.cors_origins:
+        raise InvalidOptionError("ALLIANCE_CORS_ORIGINS may not be '*'; list the browser origins that may call the API")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(settings: Settings, log_level: int) -> None:
+    import uvicorn
+
+    state = open_state(settings)
+    check_safe(settings, state.store)
+    supervisor = Supervisor(settings, state.store, state.storage, log_level)
+    state.workers_alive = supervisor.alive
+    supervisor.start()
+    try:
+        # No access log: the audit trail records who did what, without request details.
+        uvicorn.run(
+            create_app(state), host=settings.service_host, port=settings.service_port, access_log=False, log_level="warning"
+        )
+    finally:
+        supervisor.stop()

@@ -1,0 +1,279 @@
+"""alliance serve as a study site uses it: a real server process, real HTTP, real engines (tiny models)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import psutil
+import pytest
+
+from tests.conftest import speak
+from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
+
+PROBLEM = "application/problem+json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    env: dict[str, str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = (self.data_dir / "server.log").open("ab")
+        self.process = subprocess.Popen([*ALLIANCE, "serve"], env=self.env, cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log()
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        pytest.fail(f"the server did not start:\n{self.log()}")
+
+    def kill_hard(self) -> list[psutil.Process]:
+        assert self.process is not None
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        return children
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill_hard()
+
+    def log(self) -> str:
+        return (self.data_dir / "server.log").read_text(errors="replace")
+
+    def key(self, owner: str) -> str:
+        result = subprocess.run([*ALLIANCE, "keys", "create", "--owner", owner], env=self.env, cwd=ROOT, capture_output=True,
+                                text=True, check=True)  # fmt: skip
+        return result.stdout.strip()
+
+
+def make_server(tmp: Path, models: Path, **settings: str) -> Server:
+    data_dir = tmp / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = cli_env(models, extra_env={"ALLIANCE_DATA_DIR": str(data_dir), "ALLIANCE_SERVICE_PORT": str(port), **settings})
+    return Server(data_dir, env, port)
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return speak(
+        "I'm afraid the scan shows the tumor has grown. Is she going to be okay?", tmp_path_factory.mktemp("a") / "r.wav"
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path) -> Iterator[Server]:
+    running = make_server(
+        tmp_path_factory.mktemp("service"),
+        tiny_models,
+        ALLIANCE_MAX_UPLOAD_BYTES="2000000",
+        ALLIANCE_MAX_JOBS_PER_OWNER="2",
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def keys(server: Server) -> dict[str, str]:
+    return {"a": server.key("site-a"), "b": server.key("site-b")}
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def upload(server: Server, key: str, body: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/v1/recordings", content=body, headers={**auth(key), **headers}, timeout=30)
+
+
+def wait_for(server: Server, key: str, job_id: str, states: tuple[str, ...], timeout_s: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = httpx.get(f"{server.url}/v1/jobs/{job_id}", headers=auth(key), timeout=10).json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.3)
+    pytest.fail(f"job never reached {states}; last {job}\n{server.log()}")
+
+
+def is_problem(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["code"] == code and body["status"] == status and body["detail"]
+
+
+def test_health_needs_no_key_and_everything_else_does(server: Server, keys: dict[str, str]) -> None:
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{server.url}/readyz").json()
+    assert ready["status"] == "ready" and all(ready["checks"].values())
+    is_problem(httpx.get(f"{server.url}/v1/jobs/job_x"), 401, "unauthorized")
+    is_problem(httpx.get(f"{server.url}/v1/jobs/job_x", headers=auth("alk_not-a-real-key")), 401, "unauthorized")
+    is_problem(httpx.get(f"{server.url}/v1/jobs/job_x", headers={"X-API-Key": keys["a"]}), 404, "job_not_found")
+    is_problem(httpx.get(f"{server.url}/nowhere"), 404, "not_found")
+
+
+def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str, str], recording: Path) -> None:
+    uploaded = upload(server, keys["a"], recording.read_bytes(), **{"Content-Type": "audio/wav"})
+    assert uploaded.status_code == 201, uploaded.text
+    rec = uploaded.json()
+    assert rec["size_bytes"] == recording.stat().st_size and len(rec["sha256"]) == 64 and rec["duration_s"] > 1
+    submitted = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"], "attendees": "oncologist=1,parent=1"},
+                           headers=auth(keys["a"]))  # fmt: skip
+    assert submitted.status_code == 202, submitted.text
+    assert submitted.headers["location"] == f"/v1/jobs/{submitted.json()['id']}"
+    job = wait_for(server, keys["a"], submitted.json()["id"], ("succeeded", "failed"))
+    assert job["state"] == "succeeded", job
+    assert job["percent"] == 100 and job["attempts"] == 1 and job["finished_at"]
+
+    transcript = httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", headers=auth(keys["a"]))
+    jsonschema.validate(transcript.json(), SCHEMA)
+    assert transcript.json()["recording"]["sha256"] == rec["sha256"]
+    for fmt in ("maxqda", "qdpx", "vtt", "srt", "csv", "docx"):
+        exported = httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", params={"format": fmt}, headers=auth(keys["a"]))
+        assert exported.status_code == 200 and exported.content, fmt
+        assert f'filename="{job["id"]}.' in exported.headers["content-disposition"]
+    is_problem(
+        httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript?format=pdf", headers=auth(keys["a"])), 422, "invalid_request"
+    )
+
+    after = httpx.get(f"{server.url}/v1/recordings/{rec['id']}", headers=auth(keys["a"])).json()
+    assert after["audio_deleted"], "raw audio is deleted once its job succeeded"
+    assert not list((server.data_dir / "service" / "recordings").iterdir())
+
+    # Another owner sees nothing of it.
+    is_problem(httpx.get(f"{server.url}/v1/jobs/{job['id']}", headers=auth(keys["b"])), 404, "job_not_found")
+    is_problem(httpx.get(f"{server.url}/v1/recordings/{rec['id']}", headers=auth(keys["b"])), 404, "recording_not_found")
+    is_problem(httpx.delete(f"{server.url}/v1/jobs/{job['id']}", headers=auth(keys["b"])), 404, "job_not_found")
+
+    # Deleting the job removes its results from disk.
+    assert httpx.delete(f"{server.url}/v1/jobs/{job['id']}", headers=auth(keys["a"])).status_code == 204
+    is_problem(httpx.get(f"{server.url}/v1/jobs/{job['id']}", headers=auth(keys["a"])), 404, "job_not_found")
+    assert not (server.data_dir / "service" / "results" / job["id"]).exists()
+
+    audit = alliance("audit", extra_env={"ALLIANCE_DATA_DIR": str(server.data_dir)})
+    actions = [line.split(",")[2] for line in audit.stdout.splitlines()[1:]]
+    for action in ("recording_uploaded", "job_submitted", "transcript_read", "job_deleted", "auth_failed"):
+        assert action in actions
+    assert "r.wav" not in audit.stdout and "tumor" not in audit.stdout, "no PHI in the audit trail"
+    assert "r.wav" not in server.log() and "tumor" not in server.log(), "no PHI in the server log"
+
+
+def test_idempotent_uploads(server: Server, keys: dict[str, str], recording: Path) -> None:
+    body = recording.read_bytes()
+    first = upload(server, keys["a"], body, **{"Idempotency-Key": "visit-7"})
+    again = upload(server, keys["a"], body, **{"Idempotency-Key": "visit-7"})
+    assert first.status_code == 201 and again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    is_problem(upload(server, keys["a"], body + b"\0\0", **{"Idempotency-Key": "visit-7"}), 422, "idempotency_key_reused")
+    other_owner = upload(server, keys["b"], body, **{"Idempotency-Key": "visit-7"})
+    assert other_owner.status_code == 201 and other_owner.json()["id"] != first.json()["id"]
+
+
+def test_multipart_uploads_stream_the_file_part(server: Server, keys: dict[str, str], recording: Path) -> None:
+    files = {"file": ("visit.wav", recording.read_bytes(), "audio/wav")}
+    response = httpx.post(f"{server.url}/v1/recordings", files=files, data={"note": "x"}, headers=auth(keys["a"]))
+    assert response.status_code == 201, response.text
+    assert response.json()["size_bytes"] == recording.stat().st_size
+
+
+def test_bad_uploads_are_refused_and_nothing_is_kept(server: Server, keys: dict[str, str]) -> None:
+    is_problem(upload(server, keys["a"], b""), 422, "empty_recording")
+    is_problem(upload(server, keys["a"], b"this is not audio at all " * 100), 422, "unsupported_audio")
+    is_problem(upload(server, keys["a"], b"\0" * 2_100_000), 413, "upload_too_large")  # Content-Length says so first
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while it streams
+        for _ in range(40):
+            yield b"\0" * 100_000
+
+    streamed = httpx.post(f"{server.url}/v1/recordings", content=chunks(), headers=auth(keys["a"]))
+    is_problem(streamed, 413, "upload_too_large")
+    assert not list((server.data_dir / "service" / "uploads").iterdir()), "refused bodies are not kept"
+
+
+def test_job_limits_cancellation_and_recording_deletion(server: Server, keys: dict[str, str], recording: Path) -> None:
+    rec = upload(server, keys["b"], recording.read_bytes()).json()
+    submit = {"recording_id": rec["id"]}
+    is_problem(httpx.post(f"{server.url}/v1/jobs", json={"recording_id": "rec_nope"}, headers=auth(keys["b"])), 404,
+               "recording_not_found")  # fmt: skip
+    is_problem(httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"], "min_speakers": 3, "max_speakers": 2},
+                          headers=auth(keys["b"])), 422, "invalid_option")  # fmt: skip
+    is_problem(httpx.post(f"{server.url}/v1/jobs", content=b"{not json", headers=auth(keys["b"])), 422, "invalid_request")
+    first = httpx.post(f"{server.url}/v1/jobs", json=submit, headers=auth(keys["b"])).json()
+    second = httpx.post(f"{server.url}/v1/jobs", json=submit, headers=auth(keys["b"])).json()
+    third = httpx.post(f"{server.url}/v1/jobs", json=submit, headers=auth(keys["b"]))
+    is_problem(third, 429, "too_many_jobs")
+    assert third.headers["retry-after"].isdigit()
+
+    cancelled = httpx.post(f"{server.url}/v1/jobs/{second['id']}/cancel", headers=auth(keys["b"]))
+    assert cancelled.status_code == 202
+    assert wait_for(server, keys["b"], second["id"], ("cancelled",))["state"] == "cancelled"
+    is_problem(httpx.post(f"{server.url}/v1/jobs/{second['id']}/cancel", headers=auth(keys["b"])), 409, "job_closed")
+
+    wait_for(server, keys["b"], first["id"], ("succeeded", "failed"))
+    assert httpx.delete(f"{server.url}/v1/recordings/{rec['id']}", headers=auth(keys["b"])).status_code == 204
+    is_problem(httpx.get(f"{server.url}/v1/recordings/{rec['id']}", headers=auth(keys["b"])), 404, "recording_not_found")
+    is_problem(httpx.get(f"{server.url}/v1/jobs/{first['id']}", headers=auth(keys["b"])), 404, "job_not_found")
+    assert not (server.data_dir / "service" / "results" / first["id"]).exists()
+
+
+def test_a_job_survives_kill_9_of_the_server(tmp_path: Path, tiny_models: Path, recording: Path) -> None:
+    server = make_server(tmp_path, tiny_models)
+    key = server.key("site-a")
+    server.start()
+    try:
+        rec = upload(server, key, recording.read_bytes()).json()
+        job = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"]}, headers=auth(key)).json()
+        wait_for(server, key, job["id"], ("running",))
+        workers = server.kill_hard()
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, "job workers stop when the server is killed"
+        server.start()
+        done = wait_for(server, key, job["id"], ("succeeded", "failed"))
+        assert done["state"] == "succeeded", done
+        assert done["attempts"] == 2, "the interrupted run was re-queued once"
+        jsonschema.validate(httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", headers=auth(key)).json(), SCHEMA)
+    finally:
+        server.stop()
+
+
+def test_the_service_refuses_an_unsafe_configuration(tmp_path: Path, tiny_models: Path) -> None:
+    server = make_server(tmp_path, tiny_models)
+    result = subprocess.run([*ALLIANCE, "serve", "--host", "0.0.0.0"], env=server.env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert "refusing to listen on 0.0.0.0 with no API keys" in result.stderr
+    cors = subprocess.run([*ALLIANCE, "serve"], env={**server.env, "ALLIANCE_CORS_ORIGINS": json.dumps(["*"])}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert cors.returncode == 2 and "may not be '*'" in cors.stderr
