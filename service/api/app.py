@@ -14,7 +14,7 @@ from audio_pipeline.models import resolve_asr, resolve_diarization
 
 from . import jobs, problems, recordings
 from .deps import ServiceState, State
-from .problems import Problem
+from .problems import Problem, documented
 
 
 def create_app(service: ServiceState) -> FastAPI:
@@ -35,7 +35,7 @@ def create_app(service: ServiceState) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Models resolvable, storage writable, queue alive")
+    @app.get("/readyz", tags=["health"], summary="Models resolvable, storage writable, queue alive", responses=documented(503))
     def readyz(service: State) -> dict[str, Any]:
         checks = {"models": _models_ready(service), "storage": service.storage.writable(), "queue": _queue_alive(service)}
         if not all(checks.values()):

@@ -15,10 +15,10 @@ from audio_pipeline.schema import load_transcript
 
 from ..store import CLOSED_STATES, Job
 from .deps import Owner, ServiceState, State, client_of
-from .problems import Problem, not_found
+from .problems import Problem, documented, not_found
 from .recordings import owned_recording
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented(400, 401, 404, 422))
 Format = Literal["json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"]
 _RETRY_AFTER_S = "30"
 
@@ -78,7 +78,13 @@ def owned_job(service: ServiceState, owner: str, job_id: str) -> Job:
     return job
 
 
-@router.post("", status_code=202, response_model=JobOut, summary="Queue a recording for transcription and analysis")
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobOut,
+    summary="Queue a recording for transcription and analysis",
+    responses=documented(409, 429),
+)
 def submit(body: JobRequest, request: Request, response: Response, service: State, owner: Owner) -> JobOut:
     recording = owned_recording(service, owner, body.recording_id)
     if recording.audio_deleted_at is not None:
@@ -109,7 +115,13 @@ def status(job_id: str, service: State, owner: Owner) -> JobOut:
 @router.get(
     "/{job_id}/transcript",
     summary="The finished transcript, in any export format",
-    responses={200: {"content": {"application/json": {}, "application/octet-stream": {}}}},
+    responses={
+        200: {
+            "description": "The transcript JSON, or the export file",
+            "content": {"application/json": {}, "application/octet-stream": {}},
+        },
+        **documented(409, 410, 500),
+    },
 )
 def transcript(
     job_id: str,
@@ -136,7 +148,13 @@ def transcript(
     return Response(result.content, media_type=result.media_type, headers=headers)
 
 
-@router.post("/{job_id}/cancel", status_code=202, response_model=JobOut, summary="Cancel a queued or running job")
+@router.post(
+    "/{job_id}/cancel",
+    status_code=202,
+    response_model=JobOut,
+    summary="Cancel a queued or running job",
+    responses=documented(409),
+)
 def cancel(job_id: str, request: Request, service: State, owner: Owner) -> JobOut:
     job = owned_job(service, owner, job_id)
     if job.state in CLOSED_STATES:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audio_pipeline.errors import AllianceError, InputError
@@ -20,6 +23,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
@@ -27,6 +31,24 @@ _TITLES = {
     500: "Internal error",
     503: "Not ready",
 }
+
+
+class ProblemOut(BaseModel):
+    """An error answer (RFC 9457 problem details) with our stable code."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem answers a route can give."""
+    return {
+        status: {"model": ProblemOut, "description": _TITLES.get(status, "Error"), "content": {MEDIA_TYPE: {}}}
+        for status in statuses
+    }
 
 
 class Problem(Exception):
@@ -39,6 +61,14 @@ def problem_response(status: int, code: str, detail: str, headers: dict[str, str
     body = {"type": f"urn:alliance:problem:{code}", "title": _TITLES.get(status, "Error"), "status": status}
     body |= {"detail": detail, "code": code}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def not_found(kind: str) -> Problem:
@@ -57,9 +87,13 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "invalid_request", f"invalid or missing: {', '.join(fields) or 'request body'}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; a path served by several routes has more.
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        return problem_response(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(AllianceError)
     async def _ours(_request: Request, exc: AllianceError) -> JSONResponse:

@@ -11,6 +11,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
 
@@ -20,10 +21,22 @@ from audio_pipeline.pipeline import TranscriptionPipeline
 
 from ..store import Job, Recording, new_id
 from .deps import Owner, ServiceState, State, client_of
-from .problems import Problem, not_found
+from .problems import Problem, documented, not_found
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
+router = APIRouter(prefix="/v1/recordings", tags=["recordings"], responses=documented(400, 401, 404, 422))
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            # Any other Content-Type (audio/wav, audio/mp4...) is read the same way: the content decides, not the label.
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+            },
+        },
+    }
+}
 
 
 class RecordingOut(BaseModel):
@@ -116,14 +129,24 @@ async def _receive_multipart(request: Request, spool: _Spool, content_type: str)
             "on_part_data": on_part_data,
         },
     )
-    async for chunk in request.stream():
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError:
+        raise Problem(400, "invalid_multipart", "the multipart body is malformed") from None
     if parts["file"] == 0:
         raise Problem(422, "no_file", "the multipart body has no file part (send the audio as a field named 'file')")
 
 
-@router.post("", status_code=201, response_model=RecordingOut, summary="Upload a recording (raw body or multipart)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=RecordingOut,
+    summary="Upload a recording (raw body, or multipart with a 'file' part); Idempotency-Key makes retries safe",
+    responses={200: {"model": RecordingOut, "description": "Already uploaded with this Idempotency-Key"}, **documented(400, 413)},
+    openapi_extra=_UPLOAD_BODY,
+)
 async def upload(
     request: Request,
     response: Response,
