@@ -51,3 +51,17 @@ def test_eval_suggestions_prints_its_tables_and_meets_its_targets() -> None:
     assert result.returncode == 0, result.stderr
     assert "suggestion_utterances.csv" in result.stdout and "suggestion_utterances_heldout.csv" in result.stdout
     assert "Honesty / Warning shot" in result.stdout and "MISSED" not in result.stdout
+
+
+def test_bench_batch_prints_its_table(tiny_models: Path) -> None:
+    result = run("scripts/bench_batch.py", "--recordings", "2", "--workers", "1", "--models", str(tiny_models))
+    assert result.returncode == 0, result.stderr
+    assert "wall s" in result.stdout and "fresh" in result.stdout and "rerun" in result.stdout
+
+
+def test_bench_service_prints_its_table(tiny_models: Path) -> None:
+    args = ("--clients", "5", "--seconds", "1", "--upload-mb", "20", "--models", str(tiny_models))
+    result = run("scripts/bench_service.py", *args)
+    assert result.returncode == 0, result.stderr
+    for row in ("throughput", "latency p50 / p99", "server RSS growth", "HTTP 422"):
+        assert row in result.stdout
