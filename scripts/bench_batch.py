@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.make_synthetic_consults import build  # noqa: E402
-from scripts.make_test_models import build_diarization, build_whisper  # noqa: E402
+from scripts.make_test_models import models_for_bench  # noqa: E402
 
 logger = logging.getLogger("bench_batch")
 
@@ -57,12 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp_name:
         tmp = Path(tmp_name)
-        models = args.models
-        if models is None:
-            models = tmp / "models"
-            logger.info("building tiny random-weight models")
-            build_whisper(models, "tiny")
-            build_diarization(models)
+        models = models_for_bench(args.models, tmp)
         input_dir = tmp / "in"
         input_dir.mkdir()
         logger.info("synthesizing %d consultations", args.recordings)

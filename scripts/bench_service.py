@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.make_synthetic_consults import build  # noqa: E402
-from scripts.make_test_models import build_diarization, build_whisper  # noqa: E402
+from scripts.make_test_models import models_for_bench  # noqa: E402
 
 logger = logging.getLogger("bench_service")
 
@@ -154,12 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp_name:
         tmp = Path(tmp_name)
-        models = args.models
-        if models is None:
-            models = tmp / "models"
-            logger.info("building tiny random-weight models")
-            build_whisper(models, "tiny")
-            build_diarization(models)
+        models = models_for_bench(args.models, tmp)
         recording = build(0, tmp, {}, tmp)
         server = Server(tmp, models)
         key = server.cli("keys", "create", "--owner", "bench")

@@ -278,6 +278,17 @@ def build_diarization(out_dir: Path) -> Path:
     return target
 
 
+def models_for_bench(given: Path | None, tmp: Path) -> Path:
+    """The models folder a benchmark was given, else tiny random-weight models built under tmp."""
+    if given is not None:
+        return given
+    models = tmp / "models"
+    logger.info("building tiny random-weight models")
+    build_whisper(models, "tiny")
+    build_diarization(models)
+    return models
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -14,8 +14,10 @@ from audio_pipeline.settings import Settings
 from ..jobs.queue import SqlJobQueue
 from ..keys import owner_of
 from ..storage import FileStorage
-from ..store import Store
-from .problems import Problem
+from ..store import Job, Recording, Store
+from .problems import Problem, not_found
+
+Row = TypeVar("Row", Recording, Job)
 
 
 @dataclass
@@ -52,6 +54,15 @@ def current_owner(
         service.store.audit("auth_failed", client=client_of(request), outcome=401)
         raise Problem(401, "unauthorized", "a valid API key is required", {"WWW-Authenticate": "Bearer"})
     return owner
+
+
+def owned(service: ServiceState, model: type[Row], owner: str, row_id: str) -> Row:
+    """The row if the caller owns it; another owner's id answers exactly like one that never existed."""
+    with service.store.session() as session:
+        row = session.get(model, row_id)
+    if row is None or row.owner != owner:
+        raise not_found(model.__tablename__.removesuffix("s"))
+    return row
 
 
 State = Annotated[ServiceState, Depends(state)]

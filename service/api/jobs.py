@@ -14,8 +14,8 @@ from audio_pipeline.export import FORMATS, ExportOptions, export
 from audio_pipeline.schema import load_transcript
 
 from ..store import CLOSED_STATES, Job
-from .deps import Owner, ServiceState, State, client_of
-from .problems import Problem, documented, not_found
+from .deps import Owner, ServiceState, State, client_of, owned
+from .problems import Problem, documented
 from .recordings import owned_recording
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented(400, 401, 404, 422))
@@ -71,11 +71,7 @@ class JobOut(BaseModel):
 
 
 def owned_job(service: ServiceState, owner: str, job_id: str) -> Job:
-    with service.store.session() as session:
-        job = session.get(Job, job_id)
-    if job is None or job.owner != owner:
-        raise not_found("job")
-    return job
+    return owned(service, Job, owner, job_id)
 
 
 @router.post(

@@ -20,8 +20,8 @@ from audio_pipeline.errors import InputError
 from audio_pipeline.pipeline import TranscriptionPipeline
 
 from ..store import Job, Recording, new_id
-from .deps import Owner, ServiceState, State, client_of
-from .problems import Problem, documented, not_found
+from .deps import Owner, ServiceState, State, client_of, owned
+from .problems import Problem, documented
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/recordings", tags=["recordings"], responses=documented(400, 401, 404, 422))
@@ -202,11 +202,7 @@ def _by_idempotency_key(service: ServiceState, owner: str, key: str) -> Recordin
 
 
 def owned_recording(service: ServiceState, owner: str, recording_id: str) -> Recording:
-    with service.store.session() as session:
-        row = session.get(Recording, recording_id)
-    if row is None or row.owner != owner:
-        raise not_found("recording")
-    return row
+    return owned(service, Recording, owner, recording_id)
 
 
 @router.get("/{recording_id}", response_model=RecordingOut, summary="A recording's metadata")
