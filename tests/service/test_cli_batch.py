@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import speak
 from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
+from tests.service.test_cli_export import check_files
 
 TEXTS = (
     "I'm afraid the scan shows the tumor has grown. We need to talk about what comes next.",
@@ -25,6 +26,8 @@ TEXTS = (
     "Thank you for explaining. Can we think about it?",
     "I am sorry. This is not the news we hoped for.",
 )
+FORMATS = "maxqda,qdpx,vtt,srt,csv,docx"
+EXTENSIONS = {"maxqda": "maxqda.txt", "qdpx": "qdpx", "vtt": "vtt", "srt": "srt", "csv": "csv", "docx": "docx"}
 MANIFEST = """session_id,file,dyad_id,oncologist_id,date,setting,attendees,num_speakers,notes
 S01,visit1.wav,D01,ONC-1,2026-01-05,clinic,oncologist=1;parent=1,,
 S02,visit2.wav,D01,ONC-1,2026-03-02,telephone,,,
@@ -56,7 +59,7 @@ def study(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path) -> tuple[
     shutil.copy(root / "in" / "visit1.wav", root / "in" / "extra_recording.wav")
     (root / "sessions.csv").write_text(MANIFEST)
     out = root / "out"
-    args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", "maxqda,csv", "--workers", "2")
+    args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", FORMATS, "--workers", "2")
     return root, batch(*args, models=tiny_models)
 
 
@@ -80,8 +83,9 @@ def test_batch_processes_every_session_and_isolates_the_failure(study: tuple[Pat
         folder = out / "sessions" / session_id
         transcript = json.loads((folder / f"{session_id}.transcript.json").read_text())
         jsonschema.validate(transcript, SCHEMA)
-        assert (folder / f"{session_id}.maxqda.txt").read_text(encoding="utf-8-sig").strip()
-        assert (folder / f"{session_id}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+        files = {fmt: folder / f"{session_id}.{ext}" for fmt, ext in (*EXTENSIONS.items(), ("json", "transcript.json"))}
+        segments = transcript["segments"]
+        check_files(files, len(segments), len([s for s in segments if s["text"].strip()]))
         record = json.loads((folder / "session.json").read_text())
         assert sorted(record["outputs"]) == sorted(p.name for p in folder.iterdir() if p.name != "session.json")
     hints = json.loads((out / "sessions" / "S01" / "S01.transcript.json").read_text())["provenance"]["parameters"]
@@ -106,7 +110,7 @@ def test_rerun_skips_finished_sessions_and_retries_failures(
     root, _ = study
     out = root / "out"
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.transcript.json")}
-    args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", "maxqda,csv")
+    args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", FORMATS)
     rerun = batch(*args, models=tiny_models)
     assert rerun.returncode == 1
     finished = next(e for e in events_of(rerun.stderr) if e["event"] == "batch_finished")

@@ -23,16 +23,22 @@ ALL = "maxqda,qdpx,vtt,srt,csv,docx,json"
 
 
 def check_every_format(folder: Path, stem: str, segments: int, cues: int | None = None) -> None:
-    """Parse each written file back with a reader that is not ours."""
-    assert (folder / f"{stem}.txt").read_text(encoding="utf-8").count("#") >= 2
-    with zipfile.ZipFile(folder / f"{stem}.qdpx") as archive:
+    names = {"maxqda": "txt", "qdpx": "qdpx", "vtt": "vtt", "srt": "srt", "csv": "csv", "docx": "docx", "json": "export.json"}
+    check_files({fmt: folder / f"{stem}.{ext}" for fmt, ext in names.items()}, segments, cues)
+
+
+def check_files(files: dict[str, Path], segments: int, cues: int | None = None) -> None:
+    """Parse each written file back with a reader that is not ours (used by the CLI, batch and service tests)."""
+    assert set(files) == set(ALL.split(","))
+    assert files["maxqda"].read_text(encoding="utf-8").count("#") >= 2
+    with zipfile.ZipFile(files["qdpx"]) as archive:
         etree.XMLSchema(etree.parse(str(XSD))).assertValid(etree.fromstring(archive.read("project.qde")))
     cues = segments if cues is None else cues  # captions skip segments a person emptied
-    assert len(webvtt.read(str(folder / f"{stem}.vtt"))) == cues
-    assert len(list(srt.parse((folder / f"{stem}.srt").read_text(encoding="utf-8")))) == cues
-    assert len(list(csv.DictReader(io.StringIO((folder / f"{stem}.csv").read_text(encoding="utf-8-sig"))))) == segments
-    assert docx.Document(str(folder / f"{stem}.docx")).paragraphs
-    assert len(json.loads((folder / f"{stem}.export.json").read_text())["segments"]) == segments
+    assert len(webvtt.read(str(files["vtt"]))) == cues
+    assert len(list(srt.parse(files["srt"].read_text(encoding="utf-8")))) == cues
+    assert len(list(csv.DictReader(io.StringIO(files["csv"].read_text(encoding="utf-8-sig"))))) == segments
+    assert docx.Document(str(files["docx"])).paragraphs
+    assert len(json.loads(files["json"].read_text())["segments"]) == segments
 
 
 def test_export_every_format_into_a_folder(tmp_path: Path) -> None:

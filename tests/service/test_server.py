@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import speak
 from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
+from tests.service.test_cli_export import check_files
 
 PROBLEM = "application/problem+json"
 
@@ -161,10 +162,15 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     transcript = httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", headers=auth(keys["a"]))
     jsonschema.validate(transcript.json(), SCHEMA)
     assert transcript.json()["recording"]["sha256"] == rec["sha256"]
-    for fmt in ("maxqda", "qdpx", "vtt", "srt", "csv", "docx"):
+    files = {}
+    for fmt in ("json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"):
         exported = httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", params={"format": fmt}, headers=auth(keys["a"]))
         assert exported.status_code == 200 and exported.content, fmt
-        assert f'filename="{job["id"]}.' in exported.headers["content-disposition"]
+        files[fmt] = server.data_dir / f"download.{fmt}"
+        files[fmt].write_bytes(exported.content)
+    segments = transcript.json()["segments"]
+    check_files(files, len(segments), len([s for s in segments if s["text"].strip()]))
+    assert exported.headers["content-disposition"] == f'attachment; filename="{job["id"]}.docx"'
     is_problem(
         httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript?format=pdf", headers=auth(keys["a"])), 422, "invalid_request"
     )
