@@ -246,19 +246,31 @@ def batch(
     log_format: Annotated[
         str, typer.Option(help="auto (bars on a terminal, lines otherwise), plain or jsonl (one JSON object per line).")
     ] = "auto",
+    server: Annotated[str | None, typer.Option(help="Run on this alliance serve (http://host:port) instead of here.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="API key for --server (or set ALLIANCE_API_KEY).", envvar="ALLIANCE_API_KEY")
+    ] = None,
 ) -> None:
     """Process a folder of recordings: resumable (rerun the same command after any interruption), parallel, with a summary."""
     from audio_pipeline.export import exporter
 
     from .batch import BatchInterrupted, BatchRequest, run_batch
     from .batch.plan import ManifestInvalidError
+    from .batch.remote import RemoteServer
 
     with _user_errors():
         if log_format not in {"auto", "plain", "jsonl"}:
             raise InputError("--log-format must be auto, plain or jsonl")
         names = [name.strip() for name in formats.split(",") if name.strip()]
         chosen = tuple(dict.fromkeys(["json", *(exporter(name).name for name in names)]))
-        request = BatchRequest(input_dir, out, manifest, workers, chosen, skip_invalid, force)
+        remote = None
+        if server is not None:
+            if not api_key:
+                raise InputError("--server needs --api-key (or ALLIANCE_API_KEY)")
+            if not server.startswith(("http://", "https://")):
+                raise InputError("--server must be a URL such as http://127.0.0.1:8000")
+            remote = RemoteServer(server, api_key)
+        request = BatchRequest(input_dir, out, manifest, workers, chosen, skip_invalid, force, remote)
         try:
             with _batch_reporter(log_format) as reporter:
                 report = run_batch(request, reporter, logging.getLogger().getEffectiveLevel())
@@ -294,7 +306,8 @@ def _batch_summary(report: BatchReport) -> None:
     minutes, seconds = divmod(round(report.elapsed_s), 60)
     typer.echo(
         f"{len(report.results)} session(s): {report.count('done')} processed, {report.count('skipped')} already done, "
-        f"{report.count('failed')} failed, in {minutes} min {seconds} s with {report.workers} worker(s)",
+        f"{report.count('failed')} failed, in {minutes} min {seconds} s "
+        + (f"with {report.workers} worker(s)" if report.workers else "on the server"),
         err=True,
     )
     for result in report.results:

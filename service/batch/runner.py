@@ -24,6 +24,7 @@ from audio_pipeline.settings import Settings
 from ..output import atomic_write_bytes
 from .manifest import SessionSpec
 from .plan import Plan, build_plan
+from .remote import RemoteExecution, RemoteServer
 from .report import summary_html
 from .state import BatchState, RunOptions, SessionRecord, exclusive, now, session_key
 from .summary import SessionResult, summary_csv
@@ -52,6 +53,7 @@ class BatchRequest:
     formats: tuple[str, ...] = ("json",)
     skip_invalid: bool = False
     force: bool = False
+    server: RemoteServer | None = None  # run on a running `alliance serve` instead of locally
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,11 @@ def run_batch(request: BatchRequest, reporter: BatchReporter, log_level: int = l
         if state.remove_partial_files():
             logger.info("removed temporary files left by an interrupted run")
         jobs, results = _sort_out(plan, state, options, request.force)
-        workers = request.workers or _machine_workers(settings)
-        workers = max(1, min(workers, len(jobs) or 1))
+        workers = 0 if request.server else max(1, min(request.workers or _machine_workers(settings), len(jobs) or 1))
         reporter.planned(jobs, len(results), workers, plan.warnings)
-        if jobs:
+        if jobs and request.server:
+            results += RemoteExecution(jobs, options, state, reporter, request.server).run()
+        elif jobs:
             results += _Execution(jobs, options, state, reporter, workers, log_level).run()
         report = BatchReport(results, workers, time.perf_counter() - started, warnings=list(plan.warnings))
         report.summary_paths = _write_summary(request.out_dir, state, results)

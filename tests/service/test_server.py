@@ -197,6 +197,28 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     assert "r.wav" not in server.log() and "tumor" not in server.log(), "no PHI in the server log"
 
 
+def test_batch_runs_on_the_server(server: Server, keys: dict[str, str], recording: Path, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for name in ("v1.wav", "v2.wav"):
+        (tmp_path / "in" / name).write_bytes(recording.read_bytes())
+    (tmp_path / "in" / "v2.wav").write_bytes(recording.read_bytes() + b"\0" * 64)  # other bytes, same speech
+    out = tmp_path / "out"
+    args = ("batch", str(tmp_path / "in"), "--out", str(out), "--formats", "maxqda,qdpx", "--log-format", "plain")
+    remote = ("--server", server.url, "--api-key", keys["a"])
+    result = alliance(*args, *remote)
+    assert result.returncode == 0, result.stderr + server.log()
+    assert "2 session(s): 2 processed, 0 already done, 0 failed" in result.stderr and "on the server" in result.stderr
+    for session_id in ("v1", "v2"):
+        folder = out / "sessions" / session_id
+        jsonschema.validate(json.loads((folder / f"{session_id}.transcript.json").read_text()), SCHEMA)
+        assert (folder / f"{session_id}.maxqda.txt").read_text().count("#") >= 2 and (folder / f"{session_id}.qdpx").exists()
+    assert (out / "summary.csv").read_text(encoding="utf-8-sig").count("done") == 2
+    again = alliance(*args, *remote)
+    assert "2 already done" in again.stderr, "resumable on the server too"
+    refused = alliance(*args, "--force", "--server", server.url, "--api-key", "alk_wrong")
+    assert refused.returncode == 2 and "refused the API key" in refused.stderr
+
+
 def test_idempotent_uploads(server: Server, keys: dict[str, str], recording: Path) -> None:
     body = recording.read_bytes()
     first = upload(server, keys["a"], body, **{"Idempotency-Key": "visit-7"})

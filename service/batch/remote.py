@@ -1,0 +1,149 @@
+"""Running a batch on a running `alliance serve` instead of locally: same plan, state, outputs and summary.
+
+Each recording is uploaded with an Idempotency-Key derived from its session and audio, so a rerun
+after an interruption reuses what the server already holds; transcripts and exports are fetched
+only once the job has succeeded, then written and committed exactly as a local run does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from audio_pipeline import __version__
+from audio_pipeline.errors import InputError
+from audio_pipeline.schema import load_transcript
+
+from .state import BatchState, RunOptions, SessionRecord, now
+from .summary import SessionResult, stats_of
+from .worker import ProgressEvent, output_name
+
+if TYPE_CHECKING:
+    from .runner import BatchReporter, Job
+
+logger = logging.getLogger(__name__)
+_POLL_S = 1.0
+_CLOSED = ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class RemoteServer:
+    url: str
+    api_key: str
+
+
+class _QueueFull(Exception):
+    pass
+
+
+class RemoteExecution:
+    def __init__(
+        self, jobs: list[Job], options: RunOptions, state: BatchState, reporter: BatchReporter, server: RemoteServer
+    ) -> None:
+        self.jobs, self.options, self.state, self.reporter = jobs, options, state, reporter
+        self.started: dict[str, float] = {}
+        self.client = httpx.Client(
+            base_url=server.url.rstrip("/"), headers={"Authorization": f"Bearer {server.api_key}"}, timeout=600
+        )
+        self.results: list[SessionResult] = []
+
+    def run(self) -> list[SessionResult]:
+        try:
+            waiting = list(self.jobs)
+            running: dict[str, Job] = {}
+            while waiting or running:
+                while waiting:
+                    try:
+                        remote_id = self._submit(waiting[0])
+                    except _QueueFull:
+                        break  # the server holds as many of our jobs as it allows: collect results first
+                    job = waiting.pop(0)
+                    if remote_id is not None:
+                        running[remote_id] = job
+                        self.started[remote_id] = time.perf_counter()
+                self._poll(running)
+                if running:
+                    time.sleep(_POLL_S)
+        except httpx.TransportError:
+            raise InputError(
+                "cannot reach the server given in --server; check the URL and that alliance serve is running"
+            ) from None
+        finally:
+            self.client.close()
+        return self.results
+
+    def _check(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code == 401:
+            raise InputError("the server refused the API key given in --api-key")
+        body: dict[str, Any] = response.json()
+        return body
+
+    def _submit(self, job: Job) -> str | None:
+        """The server's job id; None when the server refused this session (recorded as its failure)."""
+        spec = job.spec
+        key = f"{spec.session_id}-{job.key[:24]}"
+        with spec.audio_path.open("rb") as audio:
+            uploaded = self._check(self.client.post("/v1/recordings", content=audio, headers={"Idempotency-Key": key}))
+        if "id" not in uploaded:
+            self._failed(job, uploaded.get("code", "upload_failed"), uploaded.get("detail", "the upload was refused"))
+            return None
+        hints = {k: v for k, v in spec.options().items() if v not in (None, "")}
+        submitted = self.client.post("/v1/jobs", json={"recording_id": uploaded["id"], **hints})
+        if submitted.status_code == 429:
+            raise _QueueFull
+        body = self._check(submitted)
+        if submitted.status_code != 202:
+            self._failed(job, body.get("code", "submit_failed"), body.get("detail", "the job was refused"))
+            return None
+        return str(body["id"])
+
+    def _poll(self, running: dict[str, Job]) -> None:
+        for remote_id, job in list(running.items()):
+            status = self._check(self.client.get(f"/v1/jobs/{remote_id}"))
+            self.reporter.progress(ProgressEvent(job.spec.session_id, status.get("stage") or "queued", status["percent"] / 100))
+            if status["state"] not in _CLOSED:
+                continue
+            running.pop(remote_id)
+            if status["state"] == "succeeded":
+                self._collect(job, remote_id)
+            else:
+                error = status.get("error") or {"code": status["state"], "message": f"the job was {status['state']}"}
+                self._failed(job, error["code"], error["message"])
+
+    def _collect(self, job: Job, remote_id: str) -> None:
+        session_id = job.spec.session_id
+        outputs: dict[str, bytes] = {}
+        for fmt in self.options.formats:
+            response = self.client.get(f"/v1/jobs/{remote_id}/transcript", params={"format": fmt})
+            if response.status_code != 200:
+                self._failed(job, "download_failed", f"the {fmt} output could not be fetched")
+                return
+            extension = "json" if fmt == "json" else response.headers["content-disposition"].rsplit(".", 1)[-1].rstrip('"')
+            outputs[output_name(session_id, fmt, extension)] = response.content
+        transcript = load_transcript(outputs[output_name(session_id, "json", "json")].decode("utf-8"))
+        stats = stats_of(transcript)
+        self.state.forget(session_id)
+        self.state.write_outputs(session_id, outputs)
+        record = SessionRecord(
+            session_id=session_id,
+            key=job.key,
+            package_version=__version__,
+            audio_sha256=transcript.recording.sha256,
+            outputs=sorted(outputs),
+            stats=stats,
+            finished_at=now(),
+            elapsed_s=round(time.perf_counter() - self.started.get(remote_id, time.perf_counter()), 2),
+        )
+        self.state.commit(record)
+        result = SessionResult(job.spec, "done", stats=stats, elapsed_s=record.elapsed_s)
+        self.results.append(result)
+        self.reporter.session_finished(result, job)
+
+    def _failed(self, job: Job, code: str, message: str) -> None:
+        result = SessionResult(job.spec, "failed", error_code=code, error=message)
+        self.results.append(result)
+        self.reporter.session_finished(result, job)
