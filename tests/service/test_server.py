@@ -296,6 +296,20 @@ def test_a_job_survives_kill_9_of_the_server(tmp_path: Path, tiny_models: Path, 
         server.stop()
 
 
+def test_a_crashed_job_worker_never_takes_the_api_down(server: Server, keys: dict[str, str], recording: Path) -> None:
+    rec = upload(server, keys["a"], recording.read_bytes()).json()
+    job = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"]}, headers=auth(keys["a"])).json()
+    wait_for(server, keys["a"], job["id"], ("running",))
+    assert server.process is not None
+    workers = [p for p in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+    assert workers, "job workers are processes of their own"
+    for worker in workers:
+        worker.kill()  # as the kernel's out-of-memory killer would
+    assert httpx.get(f"{server.url}/healthz").status_code == 200, "the API kept answering"
+    done = wait_for(server, keys["a"], job["id"], ("succeeded", "failed"))
+    assert done["state"] == "succeeded" and done["attempts"] == 2, done
+
+
 def test_the_service_refuses_an_unsafe_configuration(tmp_path: Path, tiny_models: Path) -> None:
     server = make_server(tmp_path, tiny_models)
     result = subprocess.run([*ALLIANCE, "serve", "--host", "0.0.0.0"], env=server.env, cwd=ROOT, capture_output=True, text=True,
