@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 
 from sqlalchemy import select
 
@@ -26,11 +27,27 @@ def create_key(store: Store, owner: str) -> tuple[str, str]:
     return key_id, key
 
 
+_CACHE_S = 5.0  # a revoked key stops working within this long; status polls skip the database meanwhile
+_cache: dict[str, tuple[str, float]] = {}
+
+
 def owner_of(store: Store, key: str) -> str | None:
     """The owner of a live key, else None. The lookup is by hash, so timing reveals nothing about keys."""
     if not key.startswith(_PREFIX) or len(key) > 200:
         return None
     digest = hash_key(key)
+    cached = _cache.get(digest)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    owner = _lookup(store, digest)
+    if owner is not None:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[digest] = (owner, time.monotonic() + _CACHE_S)
+    return owner
+
+
+def _lookup(store: Store, digest: str) -> str | None:
     with store.session() as session:
         row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))).first()
         if row is None or not hmac.compare_digest(row.key_hash, digest):
@@ -44,6 +61,7 @@ def revoke_key(store: Store, key_id: str) -> bool:
         if row is None or row.revoked_at is not None:
             return False
         row.revoked_at = utcnow()
+        _cache.pop(row.key_hash, None)
         return True
 
 

@@ -29,7 +29,7 @@ class ServiceState:
     workers_alive: Callable[[], bool] = lambda: True
 
 
-def state(request: Request) -> ServiceState:
+async def state(request: Request) -> ServiceState:  # async: no I/O, so no thread-pool hop per request
     found: ServiceState = request.app.state.service
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from sqlalchemy import select
@@ -45,6 +46,8 @@ class _Progress:
 def run_worker(name: str, log_level: int) -> None:
     """Entry point of a worker process."""
     setup_child(log_level)
+    # Transcription may take every core for minutes; status polls and uploads must stay quick meanwhile.
+    os.nice(10)
     from audio_pipeline.pipeline import TranscriptionPipeline
 
     settings = Settings()
