@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InvalidOptionError
+from .errors import data_file_errors
 
 DEFAULT_CODEBOOK = Path(__file__).with_name("data") / "codebook.yaml"
 
@@ -54,7 +54,7 @@ class Codebook:
 
 @functools.lru_cache(maxsize=2)
 def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
-    try:
+    with data_file_errors("the codebook"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         themes = tuple(
             Theme(
@@ -65,6 +65,4 @@ def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
             )
             for t in data["themes"]
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise InvalidOptionError(f"the codebook could not be read ({type(exc).__name__}: {exc})") from exc
     return Codebook(themes=themes)

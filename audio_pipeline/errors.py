@@ -104,6 +104,19 @@ def decode_error(exc: BaseException) -> AllianceError:
 
 
 @contextlib.contextmanager
+def data_file_errors(what: str) -> Iterator[None]:
+    """Reading an editable data file (lexicon, rules, codebook): any fault becomes one clear InvalidOptionError."""
+    import re
+
+    import yaml
+
+    try:
+        yield
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
+        raise InvalidOptionError(f"{what} could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+@contextlib.contextmanager
 def engine_errors(stage: str) -> Iterator[None]:
     """Turn an unexpected failure inside a speech engine into an EngineError naming the stage."""
     try:

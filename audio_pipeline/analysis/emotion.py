@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InvalidOptionError
+from ..errors import data_file_errors
 from ..schema import Emotion, EmotionCue
 
 DEFAULT_LEXICON = Path(__file__).with_name("data") / "emotion_lexicon.yaml"
@@ -37,14 +37,12 @@ class Lexicon:
 
 @functools.lru_cache(maxsize=4)
 def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
-    try:
+    with data_file_errors("the emotion lexicon"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         rules = tuple(
             Rule(r["id"], r["category"], float(r["weight"]), re.compile(r["pattern"], re.IGNORECASE), bool(r["negatable"]))
             for r in data["rules"]
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
-        raise InvalidOptionError(f"the emotion lexicon could not be read ({type(exc).__name__}: {exc})") from exc
     return Lexicon(rules=rules, negators=frozenset(str(n).lower() for n in data.get("negators", [])))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..codebook import load_codebook
-from ..errors import InvalidOptionError
+from ..errors import InvalidOptionError, data_file_errors
 from ..schema import CodeSuggestion, Segment
 
 DEFAULT_RULES = Path(__file__).with_name("data") / "suggestion_rules.yaml"
@@ -38,7 +38,7 @@ class SuggestionRule:
 @functools.lru_cache(maxsize=4)
 def load_rules(path: Path = DEFAULT_RULES) -> tuple[SuggestionRule, ...]:
     codes = load_codebook().paths
-    try:
+    with data_file_errors("the suggestion rules"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         rules = tuple(
             SuggestionRule(
@@ -51,8 +51,6 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[SuggestionRule, ...]:
             )
             for r in data["rules"]
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
-        raise InvalidOptionError(f"the suggestion rules could not be read ({type(exc).__name__}: {exc})") from exc
     unknown = sorted({r.code for r in rules} - codes)
     if unknown:
         raise InvalidOptionError(f"suggestion rules name codes that are not in the codebook: {', '.join(unknown)}")
