@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from audio_pipeline import __version__
 from audio_pipeline.errors import InputError
+from audio_pipeline.export import exporter
 from audio_pipeline.schema import load_transcript
 
-from .state import BatchState, RunOptions, SessionRecord, now
+from .state import BatchState, RunOptions
 from .summary import SessionResult, stats_of
 from .worker import ProgressEvent, output_name
 
@@ -122,23 +122,11 @@ class RemoteExecution:
             if response.status_code != 200:
                 self._failed(job, "download_failed", f"the {fmt} output could not be fetched")
                 return
-            extension = "json" if fmt == "json" else response.headers["content-disposition"].rsplit(".", 1)[-1].rstrip('"')
-            outputs[output_name(session_id, fmt, extension)] = response.content
+            outputs[output_name(session_id, fmt, exporter(fmt).extension)] = response.content
         transcript = load_transcript(outputs[output_name(session_id, "json", "json")].decode("utf-8"))
         stats = stats_of(transcript)
-        self.state.forget(session_id)
-        self.state.write_outputs(session_id, outputs)
-        record = SessionRecord(
-            session_id=session_id,
-            key=job.key,
-            package_version=__version__,
-            audio_sha256=transcript.recording.sha256,
-            outputs=sorted(outputs),
-            stats=stats,
-            finished_at=now(),
-            elapsed_s=round(time.perf_counter() - self.started.get(remote_id, time.perf_counter()), 2),
-        )
-        self.state.commit(record)
+        elapsed_s = time.perf_counter() - self.started.get(remote_id, time.perf_counter())
+        record = self.state.save(session_id, job.key, outputs, stats, transcript.recording.sha256, elapsed_s)
         result = SessionResult(job.spec, "done", stats=stats, elapsed_s=record.elapsed_s)
         self.results.append(result)
         self.reporter.session_finished(result, job)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from audio_pipeline import __version__
 from audio_pipeline.audio import probe_duration_s, sha256_of
 from audio_pipeline.settings import Settings
 
@@ -26,7 +25,7 @@ from .manifest import SessionSpec
 from .plan import Plan, build_plan
 from .remote import RemoteExecution, RemoteServer
 from .report import summary_html
-from .state import BatchState, RunOptions, SessionRecord, exclusive, now, session_key
+from .state import BatchState, RunOptions, exclusive, session_key
 from .summary import SessionResult, summary_csv
 from .worker import ProgressEvent, SessionOutcome, init_worker, process_session
 
@@ -235,20 +234,7 @@ class _Execution:
             self._record_failure(job, outcome)
             return
         assert outcome.stats is not None
-        session_id = job.spec.session_id
-        self.state.forget(session_id)
-        self.state.write_outputs(session_id, outcome.outputs)
-        record = SessionRecord(
-            session_id=session_id,
-            key=job.key,
-            package_version=__version__,
-            audio_sha256=outcome.audio_sha256,
-            outputs=sorted(outcome.outputs),
-            stats=outcome.stats,
-            finished_at=now(),
-            elapsed_s=round(outcome.elapsed_s, 2),
-        )
-        self.state.commit(record)
+        self.state.save(job.spec.session_id, job.key, outcome.outputs, outcome.stats, outcome.audio_sha256, outcome.elapsed_s)
         result = SessionResult(job.spec, "done", stats=outcome.stats, elapsed_s=outcome.elapsed_s)
         self.results.append(result)
         self.reporter.session_finished(result, job)

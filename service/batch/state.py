@@ -124,6 +124,25 @@ class BatchState:
         """The last write of a session: from here on it counts as done."""
         atomic_write_text(self.session_dir(record.session_id) / RECORD_NAME, record.model_dump_json(indent=2) + "\n")
 
+    def save(
+        self, session_id: str, key: str, outputs: dict[str, bytes], stats: SessionStats, audio_sha256: str, elapsed_s: float
+    ) -> SessionRecord:
+        """Replace a session's outputs and mark it done, in the order that survives a kill at any point."""
+        self.forget(session_id)
+        self.write_outputs(session_id, outputs)
+        record = SessionRecord(
+            session_id=session_id,
+            key=key,
+            package_version=__version__,
+            audio_sha256=audio_sha256,
+            outputs=sorted(outputs),
+            stats=stats,
+            finished_at=now(),
+            elapsed_s=round(elapsed_s, 2),
+        )
+        self.commit(record)
+        return record
+
     def forget(self, session_id: str) -> None:
         """A session about to be redone stops counting as done before any of its files change."""
         (self.session_dir(session_id) / RECORD_NAME).unlink(missing_ok=True)
