@@ -84,8 +84,11 @@ class Manifest:
     named_files: frozenset[Path] = frozenset()  # every file a row names, valid or not
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """The manifest's rows as text, from CSV (UTF-8, as Excel's 'CSV UTF-8' writes it) or .xlsx."""
+Table = tuple[list[str], list[dict[str, str]]]  # header (normalized column names), rows
+
+
+def read_rows(path: Path) -> Table:
+    """The manifest's header and rows as text, from CSV (UTF-8, as Excel's 'CSV UTF-8' writes it) or .xlsx."""
     if not path.is_file():
         raise InputError("the manifest file does not exist; check the --manifest path")
     if path.suffix.lower() == ".xlsx":
@@ -99,7 +102,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return _as_dicts(list(csv.reader(io.StringIO(text, newline=""))))
 
 
-def _xlsx_rows(path: Path) -> list[dict[str, str]]:
+def _xlsx_rows(path: Path) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
@@ -122,7 +125,7 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def _as_dicts(table: list[list[str]]) -> list[dict[str, str]]:
+def _as_dicts(table: list[list[str]]) -> Table:
     if not table:
         raise InputError("the manifest is empty; it needs a header row with at least session_id and file")
     header = [_column_name(name) for name in table[0]]
@@ -134,8 +137,7 @@ def _as_dicts(table: list[list[str]]) -> list[dict[str, str]]:
         if extra:
             row["__extra__"] = "yes"
         rows.append(row)
-    rows.insert(0, dict.fromkeys(header, ""))  # header names, for the column check
-    return rows
+    return header, rows
 
 
 def _column_name(name: str) -> str:
@@ -144,8 +146,7 @@ def _column_name(name: str) -> str:
 
 def load_manifest(path: Path, input_dir: Path) -> Manifest:
     """Read and check every row; every problem is collected, none stops the check early."""
-    rows = read_rows(path)
-    header, body = rows[0], rows[1:]
+    header, body = read_rows(path)
     problems: list[ManifestProblem] = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:

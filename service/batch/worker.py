@@ -82,7 +82,7 @@ def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
             session=spec.hints(),
         )
         transcript = pipeline.run(spec.audio_path, run_options, report)
-        outputs = render_outputs(spec.session_id, transcript, options.formats)
+        outputs = render_outputs(spec.session_id, transcript, options.formats, pipeline.settings.export_pause_threshold_s)
     except AllianceError as exc:
         return SessionOutcome(spec.session_id, time.perf_counter() - started, error_code=exc.code, error=exc.message)
     except MemoryError:
@@ -112,12 +112,12 @@ def output_name(session_id: str, fmt: str, extension: str) -> str:
     return f"{session_id}.{fmt}.{extension}" if fmt in {"maxqda"} else f"{session_id}.{extension}"
 
 
-def render_outputs(session_id: str, transcript: Transcript, formats: tuple[str, ...]) -> dict[str, bytes]:
+def render_outputs(
+    session_id: str, transcript: Transcript, formats: tuple[str, ...], pause_threshold_s: float
+) -> dict[str, bytes]:
     from audio_pipeline.export import ExportOptions, export
-    from audio_pipeline.settings import Settings
 
-    settings = Settings()
-    options = ExportOptions(pause_threshold_s=settings.export_pause_threshold_s, title=session_id)
+    options = ExportOptions(pause_threshold_s=pause_threshold_s, title=session_id)
     outputs: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "json":
