@@ -105,12 +105,16 @@ class AuditEvent(Base):
 
 class Store:
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
-        if url.startswith("sqlite"):
+        sqlite = url.startswith("sqlite")
+        # Routes run in a pool of up to 40 threads; a smaller connection pool would open and close a connection
+        # (with its pragmas) for every request past the fifth.
+        pool = {"pool_size": 40, "max_overflow": 10} if sqlite and ":memory:" not in url else {}
+        self.engine: Engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, **pool)
+        if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
         database = self.engine.url.database
-        if url.startswith("sqlite") and database and Path(database).exists():
+        if sqlite and database and Path(database).exists():
             os.chmod(database, 0o600)  # SQLite gives its -wal and -shm files the same mode
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
