@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # espeak-ng and sox synthesize and shape the speech the tests and benchmarks use;
-# chromium opens the batch summary.html in a test, as a coordinator's browser would.
-DEBIAN_PACKAGES=(espeak-ng sox chromium)
+# chromium opens the batch summary.html in a test, as a coordinator's browser would;
+# wrk is the load generator scripts/bench_service.py saturates the server with.
+DEBIAN_PACKAGES=(espeak-ng sox chromium wrk)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
