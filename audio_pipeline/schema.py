@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 # Later versions only added fields with defaults, so earlier transcripts still load.
-ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
+ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0")
 SILENCE_CODE = "Presence / Silence"
 UNKNOWN_SPEAKER = "unknown"
 Role = Literal["oncologist", "other_clinician", "parent", "patient", "other_family", "unknown"]
@@ -190,8 +190,17 @@ class TranscriptWarning(_Model):
     message: str
 
 
+class Deidentification(_Model):
+    """This transcript is a de-identified copy: what kinds were replaced and how often, never what they were."""
+
+    replaced: dict[str, int] = Field(description="Replacements per tag kind: patient, parent, person, date, phone...")
+    date_policy: Literal["keep_year", "all", "none"]
+    names_supplied: int = Field(ge=0, description="How many participants' names the study team supplied.")
+    audio_redacted: bool = Field(False, description="A copy of the recording with the replaced words muted was written.")
+
+
 class Transcript(_Model):
-    schema_version: Literal["1.3.0"] = "1.3.0"
+    schema_version: Literal["1.4.0"] = "1.4.0"
     recording: RecordingInfo
     provenance: Provenance
     language: str
@@ -204,6 +213,9 @@ class Transcript(_Model):
     long_pauses: list[LongPause] = Field(default_factory=list)
     code_suggestions: list[CodeSuggestion] = Field(default_factory=list)
     warnings: list[TranscriptWarning]
+    deidentification: Deidentification | None = Field(
+        None, description="Set on a de-identified copy; the canonical transcript never has it."
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         False, description="Allow the recording itself inside exports (REFI-QDA audio source). Audio is PHI: off by default."
     )
 
+    # De-identified copies
+    deid_date_policy: Literal["keep_year", "all", "none"] = Field(
+        "keep_year", description="keep_year: replace dates more specific than a year; all: years too; none: keep dates."
+    )
+    deid_audio_mode: Literal["tone", "mute"] = Field("tone", description="How replaced words sound in a redacted recording.")
+
     # Voice enrollment of recurring clinicians (voiceprints are biometric data: owner-only files)
     data_dir: Path = Field(Path.home() / ".local" / "share" / "alliance", description="Where voiceprints are kept.")
     enrollment_threshold: float = Field(
