@@ -81,6 +81,17 @@ AttendeesOption = Annotated[
     str | None, typer.Option(help="Who attended, e.g. 'oncologist=1,parent=2,patient=1' (roles are then exact).")
 ]
 PatientAgeOption = Annotated[int | None, typer.Option(help="The patient's age in years.")]
+DeidentifyOption = Annotated[
+    bool, typer.Option("--deidentify", help="Also write a de-identified copy: names and identifiers become tags.")
+]
+NamesOption = Annotated[
+    str | None,
+    typer.Option(help="Names for --deidentify: 'patient=Emma Smith/Em,parent=Sarah,sibling=Will,oncologist=Patel'."),
+]
+DeidentifyAudioOption = Annotated[
+    bool,
+    typer.Option("--deidentify-audio", help="With --deidentify, also write RECORDING.deid.wav with those words covered."),
+]
 SettingOption = Annotated[str | None, typer.Option(help="clinic, inpatient or telephone.")]
 
 
@@ -100,6 +111,9 @@ def transcribe(
     attendees: AttendeesOption = None,
     patient_age: PatientAgeOption = None,
     setting: SettingOption = None,
+    deidentify: DeidentifyOption = False,
+    names: NamesOption = None,
+    deidentify_audio: DeidentifyAudioOption = False,
 ) -> None:
     """Transcribe and diarize one recording into a JSON transcript."""
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
@@ -108,14 +122,36 @@ def transcribe(
     with _user_errors():
         check_output_path(target)
         session = SessionHints.parse(attendees, patient_age, setting)
+        _check_deid_options(deidentify, names, deidentify_audio)
         options = TranscribeOptions(num_speakers, min_speakers, max_speakers, device, asr_model, language, session)
         with progress_reporter() as report:
             transcript = TranscriptionPipeline().run(recording, options, report)
         atomic_write_text(target, transcript.to_json())
-    _summary(target, transcript)
+        copies = _deidentified_copies(deidentify, target, transcript, names, recording if deidentify_audio else None)
+    _summary(target, transcript, copies)
 
 
-def _summary(target: Path, transcript: Transcript) -> None:
+def _check_deid_options(deidentify: bool, names: str | None, audio: bool) -> None:
+    from audio_pipeline.deid import parse_names
+
+    if (names or audio) and not deidentify:
+        raise InputError("--names and --deidentify-audio go with --deidentify")
+    parse_names(names)  # a bad --names fails before any work
+
+
+def _deidentified_copies(
+    deidentify: bool, target: Path, transcript: Transcript, names: str | None, recording: Path | None
+) -> list[Path]:
+    from audio_pipeline.settings import Settings
+
+    from .deid_outputs import write_deidentified
+
+    return write_deidentified(target, transcript, names, recording, Settings()) if deidentify else []
+
+
+def _summary(target: Path, transcript: Transcript, copies: list[Path] | None = None) -> None:
+    for copy in copies or []:
+        typer.echo(f"wrote {copy} (de-identified)", err=True)
     typer.echo(
         f"wrote {target} ({len(transcript.segments)} segments, {len(transcript.speakers)} speakers, "
         f"{len(transcript.pauses)} pauses, {len(transcript.silence_candidates)} silence candidates, "
@@ -139,6 +175,9 @@ def analyze(
     attendees: AttendeesOption = None,
     patient_age: PatientAgeOption = None,
     setting: SettingOption = None,
+    deidentify: DeidentifyOption = False,
+    names: NamesOption = None,
+    deidentify_audio: DeidentifyAudioOption = False,
 ) -> None:
     """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
     from audio_pipeline.pipeline import TranscriptionPipeline
@@ -146,12 +185,16 @@ def analyze(
     target = output or transcript_path
     with _user_errors():
         check_output_path(target)
+        _check_deid_options(deidentify, names, deidentify_audio)
         transcript = _read_transcript(transcript_path)
+        if transcript.deidentification is not None:
+            raise InputError("this is a de-identified copy; analyze the canonical transcript it was made from")
         with progress_reporter() as report:
             session = SessionHints.parse(attendees, patient_age, setting)
             result = TranscriptionPipeline().reanalyze(recording, transcript, report, session)
         atomic_write_text(target, result.to_json())
-    _summary(target, result)
+        copies = _deidentified_copies(deidentify, target, result, names, recording if deidentify_audio else None)
+    _summary(target, result, copies)
 
 
 @app.command()
@@ -202,6 +245,10 @@ def export_cmd(
         typer.Option("--audio", help="Embed this recording in the REFI-QDA project (needs ALLIANCE_EXPORT_ALLOW_AUDIO=true)."),
     ] = None,
     title: Annotated[str, typer.Option(help="Document and project title (do not use names).")] = "Consultation",
+    deidentify: Annotated[
+        bool, typer.Option("--deidentify", help="Export a de-identified copy: names and identifiers become tags.")
+    ] = False,
+    names: NamesOption = None,
 ) -> None:
     """Write a transcript in the formats QDA tools, media players and word processors read."""
     from audio_pipeline.export import ExportOptions, export, exporter
@@ -214,10 +261,17 @@ def export_cmd(
         settings = Settings()
         if audio is not None and not settings.export_allow_audio:
             raise InputError("embedding audio in exports is off; set ALLIANCE_EXPORT_ALLOW_AUDIO=true to allow it")
-        targets = _export_targets(transcript_path, [e.extension for e in chosen], output)
+        _check_deid_options(deidentify, names, False)
+        if deidentify and audio is not None:
+            raise InputError("--audio would embed the original voices and names; share a --deidentify-audio copy instead")
+        targets = _export_targets(transcript_path, [e.extension for e in chosen], output, ".deid" if deidentify else "")
         for target in targets:
             check_output_path(target)
         transcript = _read_transcript(transcript_path)
+        if deidentify:
+            from .deid_outputs import deidentified
+
+            transcript = deidentified(transcript, names, settings)
         options = ExportOptions(
             pause_threshold_s=settings.export_pause_threshold_s if pause_threshold is None else pause_threshold,
             audio_path=audio,
@@ -250,6 +304,10 @@ def batch(
     api_key: Annotated[
         str | None, typer.Option(help="API key for --server (or set ALLIANCE_API_KEY).", envvar="ALLIANCE_API_KEY")
     ] = None,
+    deidentify: Annotated[
+        bool,
+        typer.Option("--deidentify", help="Also write de-identified copies (ID.deid.*), with names from the manifest."),
+    ] = False,
 ) -> None:
     """Process a folder of recordings: resumable (rerun the same command after any interruption), parallel, with a summary."""
     from audio_pipeline.export import exporter
@@ -270,7 +328,7 @@ def batch(
             if not server.startswith(("http://", "https://")):
                 raise InputError("--server must be a URL such as http://127.0.0.1:8000")
             remote = RemoteServer(server, api_key)
-        request = BatchRequest(input_dir, out, manifest, workers, chosen, skip_invalid, force, remote)
+        request = BatchRequest(input_dir, out, manifest, workers, chosen, skip_invalid, force, remote, deidentify)
         try:
             with _batch_reporter(log_format) as reporter:
                 report = run_batch(request, reporter, logging.getLogger().getEffectiveLevel())
@@ -420,8 +478,8 @@ def _service_store() -> Store:
     return open_state(Settings()).store
 
 
-def _export_targets(transcript_path: Path, extensions: list[str], output: Path | None) -> list[Path]:
-    stem = transcript_path.name.removesuffix(".json")
+def _export_targets(transcript_path: Path, extensions: list[str], output: Path | None, mark: str = "") -> list[Path]:
+    stem = transcript_path.name.removesuffix(".json") + mark
     if len(extensions) == 1 and output is not None and not output.is_dir():
         return [output]
     folder = output if output is not None else transcript_path.parent

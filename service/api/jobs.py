@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from audio_pipeline.analysis.roles import SessionHints
-from audio_pipeline.errors import InputError, TranscriptFormatError
+from audio_pipeline.deid import deidentify as deidentify_transcript
+from audio_pipeline.deid import parse_names
+from audio_pipeline.errors import InputError
 from audio_pipeline.export import FORMATS, ExportOptions, export
 from audio_pipeline.schema import load_transcript
 
@@ -32,6 +34,12 @@ class JobRequest(BaseModel):
     patient_age: int | None = Field(None, ge=0, le=40)
     setting: Literal["clinic", "inpatient", "telephone"] | None = None
     language: str | None = Field(None, pattern=r"^(auto|[a-z]{2,3})$")
+    names: str | None = Field(
+        None,
+        max_length=1000,
+        description="Participants' names, used only for de-identified transcripts (?deidentify=true).",
+        examples=["patient=Emma Smith/Em,parent=Sarah,oncologist=Patel"],
+    )
 
 
 class JobError(BaseModel):
@@ -90,6 +98,10 @@ def submit(body: JobRequest, request: Request, response: Response, service: Stat
             SessionHints.parse(body.attendees, body.patient_age, body.setting)
         except InputError as exc:
             raise Problem(422, exc.code, exc.message.replace("--attendees", "attendees")) from None
+    try:
+        parse_names(body.names)
+    except InputError as exc:
+        raise Problem(422, exc.code, exc.message.replace("--names", "names")) from None
     if body.min_speakers and body.max_speakers and body.min_speakers > body.max_speakers:
         raise Problem(422, "invalid_option", "min_speakers is larger than max_speakers")
     limits = service.settings
@@ -126,6 +138,9 @@ def transcript(
     service: State,
     owner: Owner,
     format: Annotated[Format, Query(description="json or an export format")] = "json",
+    deidentify: Annotated[
+        bool, Query(description="A de-identified copy: names (from the job's names) and identifiers become tags.")
+    ] = False,
 ) -> Response:
     job = owned_job(service, owner, job_id)
     if job.state != "succeeded":
@@ -134,12 +149,20 @@ def transcript(
         text = service.storage.transcript(job_id).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise Problem(410, "transcript_purged", "this transcript was removed by the retention policy") from None
-    service.store.audit("transcript_read", owner, ("job", job_id), client_of(request), 200)
-    if format == "json":
+    service.store.audit(
+        "transcript_deidentified_read" if deidentify else "transcript_read", owner, ("job", job_id), client_of(request), 200
+    )
+    if format == "json" and not deidentify:
         return Response(text, media_type="application/json")
     try:
-        result = export(load_transcript(text), format, ExportOptions(service.settings.export_pause_threshold_s, title=job_id))
-    except TranscriptFormatError as exc:
+        transcript = load_transcript(text)
+        if deidentify:
+            copy = deidentify_transcript(transcript, parse_names(job.options.get("names")), service.settings.deid_date_policy)
+            transcript = copy.transcript
+        if format == "json":
+            return Response(transcript.to_json(), media_type="application/json")
+        result = export(transcript, format, ExportOptions(service.settings.export_pause_threshold_s, title=job_id))
+    except InputError as exc:
         raise Problem(500, "internal_error", "the stored transcript could not be read") from exc
     headers = {"Content-Disposition": f'attachment; filename="{job_id}.{result.extension}"'}
     return Response(result.content, media_type=result.media_type, headers=headers)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_pipeline.analysis.roles import SETTINGS, SessionHints
+from audio_pipeline.deid import parse_names
 from audio_pipeline.errors import InputError, InvalidOptionError
 
 REQUIRED = ("session_id", "file")
@@ -28,6 +29,7 @@ OPTIONAL = (
     "num_speakers",
     "min_speakers",
     "max_speakers",
+    "names",
     "notes",
 )
 COLUMNS = REQUIRED + OPTIONAL
@@ -50,6 +52,7 @@ class SessionSpec:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
+    names: str = ""  # for --deidentify only; never logged, and sent only with a --server job
     notes: str = ""
 
     def hints(self) -> SessionHints:
@@ -225,6 +228,14 @@ def _check_row(row: dict[str, str], root: Path) -> list[str]:
                 "attendees must look like oncologist=1;parent=2;patient=1 "
                 "(roles: oncologist, other_clinician, parent, patient, other_family)"
             )
+    if row.get("names"):
+        try:
+            parse_names(_attendees(row["names"]))
+        except InvalidOptionError:
+            found.append(
+                "names must look like patient=Emma Smith/Em;parent=Sarah "
+                "(roles: patient, parent, sibling, family, oncologist, clinician)"
+            )
     return found
 
 
@@ -245,6 +256,7 @@ def _spec(row: dict[str, str], audio: Path, number: int) -> SessionSpec:
         num_speakers=number_or_none("num_speakers"),
         min_speakers=number_or_none("min_speakers"),
         max_speakers=number_or_none("max_speakers"),
+        names=_attendees(row.get("names", "")),
         notes=row.get("notes", ""),
     )
 

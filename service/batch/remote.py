@@ -20,7 +20,7 @@ from audio_pipeline.schema import load_transcript
 
 from .state import BatchState, RunOptions
 from .summary import SessionResult, stats_of
-from .worker import ProgressEvent, output_name
+from .worker import ProgressEvent, deid_name, output_name
 
 if TYPE_CHECKING:
     from .runner import BatchReporter, Job
@@ -92,6 +92,8 @@ class RemoteExecution:
             self._failed(job, uploaded.get("code", "upload_failed"), uploaded.get("detail", "the upload was refused"))
             return None
         hints = {k: v for k, v in spec.options().items() if v not in (None, "")}
+        if self.options.deidentify and spec.names:
+            hints["names"] = spec.names
         submitted = self.client.post("/v1/jobs", json={"recording_id": uploaded["id"], **hints})
         if submitted.status_code == 429:
             raise _QueueFull
@@ -117,12 +119,15 @@ class RemoteExecution:
     def _collect(self, job: Job, remote_id: str) -> None:
         session_id = job.spec.session_id
         outputs: dict[str, bytes] = {}
-        for fmt in self.options.formats:
-            response = self.client.get(f"/v1/jobs/{remote_id}/transcript", params={"format": fmt})
-            if response.status_code != 200:
-                self._failed(job, "download_failed", f"the {fmt} output could not be fetched")
-                return
-            outputs[output_name(session_id, fmt, exporter(fmt).extension)] = response.content
+        copies = [(session_id, False), (deid_name(session_id), True)] if self.options.deidentify else [(session_id, False)]
+        for name, deidentify in copies:
+            for fmt in self.options.formats:
+                params = {"format": fmt, "deidentify": "true"} if deidentify else {"format": fmt}
+                response = self.client.get(f"/v1/jobs/{remote_id}/transcript", params=params)
+                if response.status_code != 200:
+                    self._failed(job, "download_failed", f"the {fmt} output could not be fetched")
+                    return
+                outputs[output_name(name, fmt, exporter(fmt).extension)] = response.content
         transcript = load_transcript(outputs[output_name(session_id, "json", "json")].decode("utf-8"))
         stats = stats_of(transcript)
         elapsed_s = time.perf_counter() - self.started.get(remote_id, time.perf_counter())

@@ -53,6 +53,7 @@ class BatchRequest:
     skip_invalid: bool = False
     force: bool = False
     server: RemoteServer | None = None  # run on a running `alliance serve` instead of locally
+    deidentify: bool = False  # also write de-identified copies (names from the manifest's names column)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def run_batch(request: BatchRequest, reporter: BatchReporter, log_level: int = l
     started = time.perf_counter()
     plan = build_plan(request.input_dir, request.manifest, request.skip_invalid)
     settings = Settings()
-    options = RunOptions.from_settings(request.formats, settings)
+    options = RunOptions.from_settings(request.formats, settings, request.deidentify)
     with exclusive(request.out_dir):
         state = BatchState(request.out_dir)
         if state.remove_partial_files():

@@ -38,7 +38,7 @@ RECORD_NAME = "session.json"
 # service's limits) cannot change a result, so changing them redoes nothing.
 _RESULT_SETTINGS = (
     "asr_", "diarization_", "language", "attribution_", "min_pause_s", "silence_", "emotion_",
-    "export_pause_", "enrollment_", "max_duration_s",
+    "export_pause_", "enrollment_", "max_duration_s", "deid_",
 )  # fmt: skip
 
 
@@ -75,18 +75,20 @@ class RunOptions:
     formats: tuple[str, ...] = ("json",)
     settings: dict[str, Any] = field(default_factory=dict)
     voiceprints_sha256: str = ""  # enrolling a clinician can change roles, so it changes the key
+    deidentify: bool = False  # also write de-identified copies of every output
 
     @classmethod
-    def from_settings(cls, formats: tuple[str, ...], settings: Settings) -> RunOptions:
+    def from_settings(cls, formats: tuple[str, ...], settings: Settings, deidentify: bool = False) -> RunOptions:
         dumped = {k: v for k, v in settings.model_dump(mode="json").items() if k.startswith(_RESULT_SETTINGS)}
         registry = VoiceprintRegistry(settings.data_dir).path
         voiceprints = hashlib.sha256(registry.read_bytes()).hexdigest() if registry.is_file() else ""
-        return cls(formats, dumped, voiceprints)
+        return cls(formats, dumped, voiceprints, deidentify)
 
 
 def session_key(spec: SessionSpec, audio_sha256: str, options: RunOptions) -> str:
     """Same audio, same options, same package version: the same result, so the work can be skipped."""
-    payload = {"audio": audio_sha256, "session": spec.options(), "run": asdict(options), "version": __version__}
+    names = hashlib.sha256(spec.names.encode()).hexdigest() if spec.names else ""  # the key is stored; names are not
+    payload = {"audio": audio_sha256, "session": spec.options(), "names": names, "run": asdict(options), "version": __version__}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

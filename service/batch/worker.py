@@ -65,6 +65,7 @@ def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) 
 
 def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
     """Transcribe, analyse and export one recording; any failure becomes this session's outcome."""
+    from audio_pipeline.deid import deidentify, parse_names
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
 
     started = time.perf_counter()
@@ -82,7 +83,11 @@ def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
             session=spec.hints(),
         )
         transcript = pipeline.run(spec.audio_path, run_options, report)
-        outputs = render_outputs(spec.session_id, transcript, options.formats, pipeline.settings.export_pause_threshold_s)
+        threshold_s = pipeline.settings.export_pause_threshold_s
+        outputs = render_outputs(spec.session_id, transcript, options.formats, threshold_s)
+        if options.deidentify:
+            copy = deidentify(transcript, parse_names(spec.names), pipeline.settings.deid_date_policy).transcript
+            outputs |= render_outputs(deid_name(spec.session_id), copy, options.formats, threshold_s)
     except AllianceError as exc:
         return SessionOutcome(spec.session_id, time.perf_counter() - started, error_code=exc.code, error=exc.message)
     except MemoryError:
@@ -110,6 +115,11 @@ def output_name(session_id: str, fmt: str, extension: str) -> str:
     if fmt == "json":
         return f"{session_id}.transcript.json"
     return f"{session_id}.{fmt}.{extension}" if fmt in {"maxqda"} else f"{session_id}.{extension}"
+
+
+def deid_name(session_id: str) -> str:
+    """The de-identified copy's outputs: ID.deid.transcript.json, ID.deid.maxqda.txt..."""
+    return f"{session_id}.deid"
 
 
 def render_outputs(

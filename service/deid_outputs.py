@@ -1,0 +1,47 @@
+"""Where de-identified copies go, beside the canonical files, and writing them (CLI and batch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audio_pipeline.deid import deidentify, parse_names
+from audio_pipeline.deid.audio import redact_audio
+from audio_pipeline.pipeline import TranscriptionPipeline
+from audio_pipeline.schema import Transcript
+from audio_pipeline.settings import Settings
+
+from .output import atomic_write_text
+
+
+def deid_path(path: Path) -> Path:
+    """consult.transcript.json -> consult.transcript.deid.json; never the canonical file's own name."""
+    name = path.name.removesuffix(".json")
+    return path.with_name(f"{name}.deid.json")
+
+
+def redacted_audio_path(folder: Path, recording: Path) -> Path:
+    return folder / f"{recording.name}.deid.wav"
+
+
+def deidentified(transcript: Transcript, names: str | None, settings: Settings) -> Transcript:
+    if transcript.deidentification is not None:
+        return transcript  # already a de-identified copy
+    return deidentify(transcript, parse_names(names), settings.deid_date_policy).transcript
+
+
+def write_deidentified(
+    target: Path, transcript: Transcript, names: str | None, recording: Path | None, settings: Settings
+) -> list[Path]:
+    """The de-identified copy of TARGET's transcript beside it, and with RECORDING a redacted copy of the audio."""
+    result = deidentify(transcript, parse_names(names), settings.deid_date_policy)
+    copy = result.transcript
+    written: list[Path] = []
+    if recording is not None:
+        wav = redacted_audio_path(target.parent, recording)
+        limits = TranscriptionPipeline(settings).limits()
+        redact_audio(recording, result.spans_s, wav, limits, settings.deid_audio_mode)
+        assert copy.deidentification is not None
+        copy = copy.model_copy(update={"deidentification": copy.deidentification.model_copy(update={"audio_redacted": True})})
+        written.append(wav)
+    atomic_write_text(deid_path(target), copy.to_json())
+    return [deid_path(target), *written]
