@@ -53,6 +53,14 @@ def test_eval_suggestions_prints_its_tables_and_meets_its_targets() -> None:
     assert "Honesty / Warning shot" in result.stdout and "MISSED" not in result.stdout
 
 
+def test_eval_deid_prints_its_table_on_both_template_sets() -> None:
+    for extra in ((), ("--templates", "scripts/data/deid_templates_heldout.txt")):
+        result = run("scripts/eval_deid.py", "--sessions", "10", *extra)
+        assert result.returncode == 0, result.stderr
+        for row in ("names supplied", "names not supplied", "phone", "email", "date", "precision"):
+            assert row in result.stdout
+
+
 def test_bench_batch_prints_its_table(tiny_models: Path) -> None:
     result = run("scripts/bench_batch.py", "--recordings", "2", "--workers", "1", "--models", str(tiny_models))
     assert result.returncode == 0, result.stderr

@@ -77,6 +77,27 @@ def test_transcribe_two_voices_end_to_end(tiny_models: Path, two_voice_wav: Path
     assert "Traceback" not in result.stderr
 
 
+def test_transcribe_deidentify_writes_copies_beside_the_canonical_files(
+    tiny_models: Path, two_voice_wav: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "consult.json"
+    args = ("--deidentify", "--names", "patient=Emma,parent=Sarah", "--deidentify-audio")
+    result = alliance("transcribe", str(two_voice_wav), "-o", str(out), *args, models=tiny_models)
+    assert result.returncode == 0, result.stderr
+    canonical, copy = json.loads(out.read_text()), json.loads((tmp_path / "consult.deid.json").read_text())
+    jsonschema.validate(copy, SCHEMA)
+    assert canonical["deidentification"] is None
+    assert copy["deidentification"]["audio_redacted"] and copy["deidentification"]["names_supplied"] == 2
+    assert [(s["start_s"], s["end_s"]) for s in copy["segments"]] == [(s["start_s"], s["end_s"]) for s in canonical["segments"]]
+    assert copy["pauses"] == canonical["pauses"] and copy["silence_candidates"] == canonical["silence_candidates"]
+    redacted = tmp_path / f"{two_voice_wav.name}.deid.wav"
+    assert abs(sf.info(redacted).duration - canonical["recording"]["duration_s"]) < 0.05
+    assert redacted.stat().st_mode & 0o077 == 0
+    assert "Emma" not in result.stderr and "Sarah" not in result.stderr, "names never reach the log"
+    analyzed = alliance("analyze", str(two_voice_wav), "-t", str(tmp_path / "consult.deid.json"), models=tiny_models)
+    assert analyzed.returncode == 2 and "de-identified copy" in analyzed.stderr
+
+
 def test_default_output_sits_beside_the_recording(tiny_models: Path, two_voice_wav: Path, tmp_path: Path) -> None:
     recording = tmp_path / "visit.wav"
     recording.write_bytes(two_voice_wav.read_bytes())

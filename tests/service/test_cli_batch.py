@@ -28,12 +28,12 @@ TEXTS = (
 )
 FORMATS = "maxqda,qdpx,vtt,srt,csv,docx"
 EXTENSIONS = {"maxqda": "maxqda.txt", "qdpx": "qdpx", "vtt": "vtt", "srt": "srt", "csv": "csv", "docx": "docx"}
-MANIFEST = """session_id,file,dyad_id,oncologist_id,date,setting,attendees,num_speakers,notes
-S01,visit1.wav,D01,ONC-1,2026-01-05,clinic,oncologist=1;parent=1,,
-S02,visit2.wav,D01,ONC-1,2026-03-02,telephone,,,
-S03,visit3.wav,D02,ONC-2,2026-02-10,inpatient,,1,
-S04,visit4.wav,D02,ONC-2,2026-04-01,clinic,,,second visit
-S05,broken.wav,D02,ONC-2,2026-05-01,clinic,,,
+MANIFEST = """session_id,file,dyad_id,oncologist_id,date,setting,attendees,num_speakers,names,notes
+S01,visit1.wav,D01,ONC-1,2026-01-05,clinic,oncologist=1;parent=1,,patient=Emma/Em;parent=Sarah,
+S02,visit2.wav,D01,ONC-1,2026-03-02,telephone,,,,
+S03,visit3.wav,D02,ONC-2,2026-02-10,inpatient,,1,,
+S04,visit4.wav,D02,ONC-2,2026-04-01,clinic,,,,second visit
+S05,broken.wav,D02,ONC-2,2026-05-01,clinic,,,,
 """
 
 
@@ -60,7 +60,7 @@ def study(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path) -> tuple[
     (root / "sessions.csv").write_text(MANIFEST)
     out = root / "out"
     args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", FORMATS, "--workers", "2")
-    return root, batch(*args, models=tiny_models)
+    return root, batch(*args, "--deidentify", models=tiny_models)
 
 
 def test_batch_processes_every_session_and_isolates_the_failure(study: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -86,6 +86,12 @@ def test_batch_processes_every_session_and_isolates_the_failure(study: tuple[Pat
         files = {fmt: folder / f"{session_id}.{ext}" for fmt, ext in (*EXTENSIONS.items(), ("json", "transcript.json"))}
         segments = transcript["segments"]
         check_files(files, len(segments), len([s for s in segments if s["text"].strip()]))
+        deid = {fmt: path.with_name(path.name.replace(session_id, f"{session_id}.deid", 1)) for fmt, path in files.items()}
+        check_files(deid, len(segments), len([s for s in segments if s["text"].strip()]))
+        copy = json.loads(deid["json"].read_text())
+        assert copy["deidentification"]["date_policy"] == "keep_year" and transcript["deidentification"] is None
+        assert [(s["start_s"], s["end_s"]) for s in copy["segments"]] == [(s["start_s"], s["end_s"]) for s in segments]
+        assert copy["silence_candidates"] == transcript["silence_candidates"] or copy["silence_candidates"]
         record = json.loads((folder / "session.json").read_text())
         assert sorted(record["outputs"]) == sorted(p.name for p in folder.iterdir() if p.name != "session.json")
     hints = json.loads((out / "sessions" / "S01" / "S01.transcript.json").read_text())["provenance"]["parameters"]
@@ -111,7 +117,7 @@ def test_rerun_skips_finished_sessions_and_retries_failures(
     out = root / "out"
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.transcript.json")}
     args = (str(root / "in"), "--out", str(out), "-m", str(root / "sessions.csv"), "--formats", FORMATS)
-    rerun = batch(*args, models=tiny_models)
+    rerun = batch(*args, "--deidentify", models=tiny_models)
     assert rerun.returncode == 1
     finished = next(e for e in events_of(rerun.stderr) if e["event"] == "batch_finished")
     assert (finished["processed"], finished["already_done"], finished["failed"]) == (0, 5, 1)

@@ -16,6 +16,7 @@ from lxml import etree
 
 from audio_pipeline.export.qdpx import XSD
 from scripts.make_synthetic_consults import build
+from tests.audio_pipeline.deid.named import LEAKS, NAMES, named_transcript
 from tests.audio_pipeline.export.transcripts import sample_transcript
 from tests.service.test_cli import alliance, error_lines
 
@@ -39,6 +40,37 @@ def check_files(files: dict[str, Path], segments: int, cues: int | None = None) 
     assert len(list(csv.DictReader(io.StringIO(files["csv"].read_text(encoding="utf-8-sig"))))) == segments
     assert docx.Document(str(files["docx"])).paragraphs
     assert len(json.loads(files["json"].read_text())["segments"]) == segments
+
+
+def readable_text(path: Path) -> str:
+    """All the text a person could read in an export: every entry of a zip (qdpx, docx's paragraphs), else the file."""
+    if path.suffix == ".docx":
+        return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return path.read_text(encoding="utf-8-sig")
+
+
+def test_deidentified_exports_in_every_format_keep_no_supplied_name(tmp_path: Path) -> None:
+    source = tmp_path / "session.json"
+    source.write_text(named_transcript().to_json())
+    canonical = source.read_bytes()
+    out = tmp_path / "exports"
+    out.mkdir()
+    result = alliance("export", str(source), "--format", ALL, "-o", str(out), "--deidentify", "--names", NAMES)
+    assert result.returncode == 0, result.stderr
+    check_every_format(out, "session.deid", 7)
+    for path in out.iterdir():
+        assert LEAKS.search(readable_text(path)) is None, f"a supplied name or identifier survived in {path.name}"
+    assert source.read_bytes() == canonical, "the canonical transcript is never altered"
+    copy = json.loads((out / "session.deid.export.json").read_text())
+    assert copy["deidentification"]["replaced"]["patient"] == 5
+    assert [c["start_s"] for c in copy["silence_candidates"]] == [c.start_s for c in named_transcript().silence_candidates]
+    refused = alliance("export", str(source), "-f", "maxqda", "--names", NAMES)
+    assert refused.returncode == 2 and "go with --deidentify" in refused.stderr
+    bad = alliance("export", str(source), "-f", "maxqda", "--deidentify", "--names", "grandma=Ruth")
+    assert bad.returncode == 2 and "ROLE=NAME" in bad.stderr and "Ruth" not in bad.stderr
 
 
 def test_export_every_format_into_a_folder(tmp_path: Path) -> None:

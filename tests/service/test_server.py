@@ -17,9 +17,10 @@ import jsonschema
 import psutil
 import pytest
 
+from tests.audio_pipeline.deid.named import LEAKS, NAMES, named_transcript
 from tests.conftest import speak
 from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
-from tests.service.test_cli_export import check_files
+from tests.service.test_cli_export import check_files, readable_text
 
 PROBLEM = "application/problem+json"
 
@@ -151,8 +152,8 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     assert uploaded.status_code == 201, uploaded.text
     rec = uploaded.json()
     assert rec["size_bytes"] == recording.stat().st_size and len(rec["sha256"]) == 64 and rec["duration_s"] > 1
-    submitted = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"], "attendees": "oncologist=1,parent=1"},
-                           headers=auth(keys["a"]))  # fmt: skip
+    body = {"recording_id": rec["id"], "attendees": "oncologist=1,parent=1", "names": NAMES}
+    submitted = httpx.post(f"{server.url}/v1/jobs", json=body, headers=auth(keys["a"]))
     assert submitted.status_code == 202, submitted.text
     assert submitted.headers["location"] == f"/v1/jobs/{submitted.json()['id']}"
     job = wait_for(server, keys["a"], submitted.json()["id"], ("succeeded", "failed"))
@@ -174,6 +175,19 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     is_problem(
         httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript?format=pdf", headers=auth(keys["a"])), 422, "invalid_request"
     )
+
+    # De-identified copies, in every format: the stored transcript is swapped for one with names spoken in it.
+    stored = server.data_dir / "service" / "results" / job["id"] / "transcript.json"
+    original = stored.read_bytes()
+    stored.write_text(named_transcript().to_json())
+    for fmt in ("json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"):
+        params = {"format": fmt, "deidentify": "true"}
+        exported = httpx.get(f"{server.url}/v1/jobs/{job['id']}/transcript", params=params, headers=auth(keys["a"]))
+        assert exported.status_code == 200, fmt
+        files[fmt].write_bytes(exported.content)
+        assert not LEAKS.search(readable_text(files[fmt])), f"a supplied name or identifier survived in {fmt}"
+    check_files(files, len(named_transcript().segments))
+    stored.write_bytes(original)
 
     after = httpx.get(f"{server.url}/v1/recordings/{rec['id']}", headers=auth(keys["a"])).json()
     assert after["audio_deleted"], "raw audio is deleted once its job succeeded"

@@ -23,8 +23,8 @@ NAMED_TEXT = {
 
 def named_transcript() -> Transcript:
     base = sample_transcript()
-    segments = [_segment(seg_id, start, end, speaker, NAMED_TEXT.get(seg_id, text)) for seg_id, start, end, speaker, text in LINES]
+    segments = [
+        _segment(seg_id, start, end, speaker, NAMED_TEXT.get(seg_id, text)) for seg_id, start, end, speaker, text in LINES
+    ]
     candidates = [c.model_copy(update={"breaking_words": "I'm so sorry, Sarah."}) for c in base.silence_candidates]
-    return base.model_copy(
-        update={"segments": segments, "silence_candidates": candidates, "code_suggestions": suggest(segments)}
-    )
+    return base.model_copy(update={"segments": segments, "silence_candidates": candidates, "code_suggestions": suggest(segments)})
