@@ -101,6 +101,22 @@ class Segment(_Model):
     role: Role | None = Field(None, description="The role of this segment's speaker.")
 
 
+def word_offsets(segment: Segment) -> list[tuple[Word, int, int]] | None:
+    """Where each word sits in the segment text, or None when a person edited the text away from the words."""
+    found: list[tuple[Word, int, int]] = []
+    cursor = 0
+    for word in segment.words:
+        token = word.text.strip()
+        if not token:
+            continue
+        at = segment.text.find(token, cursor)
+        if at < 0:
+            return None
+        found.append((word, at, at + len(token)))
+        cursor = at + len(token)
+    return found
+
+
 class Speaker(_Model):
     id: str
     talk_time_s: float = Field(ge=0, description="Time this speaker holds the floor in the diarization.")

@@ -127,12 +127,13 @@ class NameFinder:
                     return person.tag, f"p{number}"
             return None
         best: tuple[float, int] | None = None
+        key = jellyfish.metaphone(lower)
         for number, person in enumerate(self.participants):
             for form in person.forms:
-                if len(form) < 4 or (form[0] != lower[0] and jellyfish.metaphone(form)[:1] != jellyfish.metaphone(lower)[:1]):
+                if len(form) < 4 or (form[0] != lower[0] and jellyfish.metaphone(form)[:1] != key[:1]):
                     continue
                 score = jellyfish.jaro_winkler_similarity(form, lower)
-                if score >= 0.88 or (score >= 0.8 and jellyfish.metaphone(form) == jellyfish.metaphone(lower)):
+                if score >= 0.88 or (score >= 0.8 and jellyfish.metaphone(form) == key):
                     if best is None or score > best[0]:
                         best = (score, number)
         if best is None:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..schema import Deidentification, Segment, Transcript, Word
+from ..schema import Deidentification, Segment, Transcript, Word, word_offsets
 from .identifiers import DatePolicy, find_identifiers
 from .names import NameFinder
 from .participants import Participant
@@ -171,43 +171,29 @@ def _words(
     engine: Deidentifier,
 ) -> tuple[list[Word], list[tuple[float, float]]]:
     """The words with replaced spans merged into one tagged word each, and the audio spans to redact."""
-    spans = _align(segment)
-    if spans is None:
+    offsets = word_offsets(segment)
+    if offsets is None:
         # The text was edited away from its words: scrub each word alone and redact the whole segment if any changed.
         words = [w.model_copy(update={"text": engine.scrub(w.text)}) for w in segment.words]
         changed = replacements or any(w.text != o.text for w, o in zip(words, segment.words, strict=True))
         return words, [(segment.start_s, segment.end_s)] if changed else []
     out: list[Word] = []
     redacted: list[tuple[float, float]] = []
-    covered: set[int] = set()
+    covered: set[int] = set()  # positions in offsets
     for r, (_, _, new_start, new_end) in zip(replacements, moves, strict=True):
-        hit = [i for i, (a, b) in enumerate(spans) if a < r.end and b > r.start]
+        hit = [i for i, (_, a, b) in enumerate(offsets) if a < r.end and b > r.start]
         if not hit:
             continue
         if covered.intersection(hit):
             continue  # two replacements inside one word: the segment text has both, the word shows the first
-        first, last = segment.words[hit[0]], segment.words[hit[-1]]
-        lead = first.text[: len(first.text) - len(first.text.lstrip())] + segment.text[spans[hit[0]][0] : r.start]
-        tail = segment.text[r.end : max(r.end, spans[hit[-1]][1])]
+        (first, first_at, _), (last, _, last_end) = offsets[hit[0]], offsets[hit[-1]]
+        lead = first.text[: len(first.text) - len(first.text.lstrip())] + segment.text[first_at : r.start]
+        tail = segment.text[r.end : max(r.end, last_end)]
         merged = first.model_copy(update={"text": lead + text[new_start:new_end] + tail, "end_s": last.end_s})
         covered.update(hit)
         out.append(merged)
         redacted.append((first.start_s, last.end_s))
-    for i, word in enumerate(segment.words):
-        if i not in covered:
-            out.append(word)
+    merged_away = {id(offsets[i][0]) for i in covered}
+    out.extend(word for word in segment.words if id(word) not in merged_away)
     out.sort(key=lambda w: (w.start_s, w.end_s))
     return out, redacted
-
-
-def _align(segment: Segment) -> list[tuple[int, int]] | None:
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for word in segment.words:
-        token = word.text.strip()
-        at = segment.text.find(token, cursor)
-        if not token or at < 0:
-            return None
-        spans.append((at, at + len(token)))
-        cursor = at + len(token)
-    return spans

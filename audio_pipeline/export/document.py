@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..schema import LongPause, Pause, Segment, SilenceCandidate, Speaker, Transcript, Word
+from ..schema import LongPause, Pause, Segment, SilenceCandidate, Speaker, Transcript, word_offsets
 
 PARAGRAPH_BREAK = "\n\n"
 UNKNOWN_LABEL = "Unknown speaker"
@@ -107,26 +107,10 @@ class RenderedDocument:
     segments: dict[str, RenderedSegment]
 
 
-def _word_offsets(segment: Segment) -> list[tuple[Word, int, int]] | None:
-    """Where each word sits in the segment text, or None when a person edited the text away from the words."""
-    found: list[tuple[Word, int, int]] = []
-    cursor = 0
-    for word in segment.words:
-        token = word.text.strip()
-        if not token:
-            continue
-        at = segment.text.find(token, cursor)
-        if at < 0:
-            return None
-        found.append((word, at, at + len(token)))
-        cursor = at + len(token)
-    return found
-
-
 def _split_points(segment: Segment, pauses: list[Pause]) -> list[tuple[int, Pause]]:
     """(character offset, pause) for pauses that fall between two words of this segment."""
     inside = [p for p in pauses if segment.start_s < p.start_s and p.end_s < segment.end_s]
-    offsets = _word_offsets(segment) if inside else None
+    offsets = word_offsets(segment) if inside else None
     if not offsets:
         return []
     points: list[tuple[int, Pause]] = []

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from audio_pipeline.analysis.roles import SessionHints
-from audio_pipeline.deid import deidentify as deidentify_transcript
 from audio_pipeline.deid import parse_names
 from audio_pipeline.errors import InputError
 from audio_pipeline.export import FORMATS, ExportOptions, export
 from audio_pipeline.schema import load_transcript
 
+from ..deid_outputs import deidentified
 from ..store import CLOSED_STATES, Job
 from .deps import Owner, ServiceState, State, client_of, owned
 from .problems import Problem, documented
@@ -157,8 +157,7 @@ def transcript(
     try:
         transcript = load_transcript(text)
         if deidentify:
-            copy = deidentify_transcript(transcript, parse_names(job.options.get("names")), service.settings.deid_date_policy)
-            transcript = copy.transcript
+            transcript = deidentified(transcript, job.options.get("names"), service.settings)
         if format == "json":
             return Response(transcript.to_json(), media_type="application/json")
         result = export(transcript, format, ExportOptions(service.settings.export_pause_threshold_s, title=job_id))

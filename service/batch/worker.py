@@ -65,8 +65,9 @@ def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) 
 
 def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
     """Transcribe, analyse and export one recording; any failure becomes this session's outcome."""
-    from audio_pipeline.deid import deidentify, parse_names
     from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+
+    from ..deid_outputs import deidentified
 
     started = time.perf_counter()
     pipeline: TranscriptionPipeline = _WORKER["pipeline"]
@@ -86,7 +87,7 @@ def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
         threshold_s = pipeline.settings.export_pause_threshold_s
         outputs = render_outputs(spec.session_id, transcript, options.formats, threshold_s)
         if options.deidentify:
-            copy = deidentify(transcript, parse_names(spec.names), pipeline.settings.deid_date_policy).transcript
+            copy = deidentified(transcript, spec.names, pipeline.settings)
             outputs |= render_outputs(deid_name(spec.session_id), copy, options.formats, threshold_s)
     except AllianceError as exc:
         return SessionOutcome(spec.session_id, time.perf_counter() - started, error_code=exc.code, error=exc.message)
