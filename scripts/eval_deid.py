@@ -81,9 +81,19 @@ PARENTS = [
 SIBLINGS = ["Will", "Hope", "Jack", "Lily", "Ben", "Mia", "Ruby", "Max", "Sunny", "Jasper", "Ivy", "Noah"]
 ONCOLOGISTS = ["Patel", "Nguyen", "Okafor", "Goldberg", "Hernandez", "Young", "King", "Rivera", "Baker", "Hill"]
 CLINICIANS = ["Beth", "Tom", "Kelly", "Ahmed", "Priya", "Joy", "Carol", "Dean"]
-KIDS = ["Jayden", "Brayden", "Kaden", "Aiden", "Nevaeh", "Tyler", "Connor", "Zoe", "Jaxon", "Kinsley", "Declan"]
-ADULTS = ["Linda", "Tasha", "Carmen", "Denise", "Keisha", "Brenda", "Monique", "Yolanda", "Gloria", "Shonda"]
-DOCTORS = ["Ramirez", "Feldman", "Chen", "Osei", "Morgan", "Whitfield", "Novak", "Alvarado", "Sandoval"]
+# Names nobody supplied: children's names of the last twenty years from many backgrounds, about one in ten of
+# them also an everyday word ("Harper", "Willow"), and adults and doctors of all ages. Written as a pool for the
+# evaluation, not taken from any list the detector ships (some are in the 1990 census list it uses; most are not).
+KIDS = """Jayden Brayden Kaden Aiden Nevaeh Tyler Connor Zoe Jaxon Kinsley Declan Liam Elijah Mateo Santiago Jayce
+    Greyson Kayden Braxton Bentley Easton Ryker Kingston Zayden Maddox Paxton Camden Landon Jace Colton Harper
+    Paisley Brooklyn Addison Skylar Aubree Kennedy Madelyn Peyton Mackenzie Makayla Jazmin Ximena Valentina Camila
+    Itzel Yaretzi Jaylen Jamari Malik Amari Imani Zainab Fatima Omar Yusuf Arjun Aarav Ananya Mei Hana Hunter
+    Willow Ryder Sawyer Journey Legend""".split()
+ADULTS = """Linda Tasha Carmen Denise Keisha Brenda Monique Yolanda Gloria Shonda Latoya Ebony Tiffany Crystal Misty
+    Candace Marisol Guadalupe Xiomara Nkechi Oluwaseun Thanh Siobhan Niamh Deepa Rajesh Jamal Tremaine Dwayne
+    Reggie Travis Cody Dustin Wyatt Hank""".split()
+DOCTORS = """Ramirez Feldman Chen Osei Morgan Whitfield Novak Alvarado Sandoval Nakamura Abernathy Oyelaran Kowalski
+    Lindqvist Brooks Fox Wolf Bell Rich Strong""".split()
 PHONES = ["555-123-4567", "(901) 555-0199", "615.555.0142", "555 0173", "8015550123", "+1 312 555 0148"]
 EMAILS = ["{first}.{last}@gmail.com", "{first}{n}@yahoo.com", "{last}.family@outlook.com", "{first} at gmail dot com"]
 DATES = [
