@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from .participants import place_names
+from .participants import clinical_words, place_names
 
 DatePolicy = Literal["keep_year", "all", "none"]
 DATE_POLICIES: tuple[str, ...] = ("keep_year", "all", "none")
@@ -119,7 +119,7 @@ def _places(text: str) -> Iterator[tuple[int, int, str]]:
         words = match["place"].split()
         while words and words[-1] in _NOT_TOWNS:
             words.pop()
-        if words and words[0] not in _NOT_TOWNS:
+        if words and words[0] not in _NOT_TOWNS and words[0].lower() not in clinical_words():  # not "to Zofran"
             yield match.start("place"), match.start("place") + len(" ".join(words)), "place"
     for name in place_names():
         for match in re.finditer(rf"\b{re.escape(name)}\b", text):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import jellyfish
 
-from .participants import Participant, ambiguous_names, first_names
+from .participants import Participant, ambiguous_names, clinical_words, english_words, first_names
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -26,13 +26,15 @@ _KIN = (
     r"son|daughter|boy|girl|kid|child|baby|brother|sister|husband|wife|partner|mom|mother|dad|father"
     r"|grandma|grandmother|grandpa|grandfather|granddaughter|grandson|aunt|auntie|uncle|cousin|niece|nephew"
     r"|stepson|stepdaughter|friend|nurse|doctor|oncologist|teacher|boyfriend|girlfriend|fiance|fiancee"
+    r"|neighbor|neighbour|coach|babysitter|nanny|pastor|chaplain|therapist|counselor|worker|godmother|godfather"
 )
-_INTRO = re.compile(
-    rf"(?:\b(?:my|our|your|his|her|their|the)\s+(?:(?:little|big|older|younger|oldest|youngest|baby|step|best)\s+)?"
+_NAMING = (
+    rf"\b(?:my|our|your|his|her|their|the)\s+(?:(?:little|big|older|younger|oldest|youngest|baby|step|best)\s+)?"
     rf"(?:{_KIN})s?,?|\bname\s+is|\bname['’]s|\bthis\s+is|\bI['’]m|\bI\s+am|\bcalled|\bnamed|\bcall\s+(?:him|her|me)"
-    r"|\bask|\btell|\btold|\bsaw|\bwith|\band|\bsays|\bsaid)\s*$",
-    re.IGNORECASE,
 )
+_INTRO = re.compile(rf"(?:{_NAMING}|\bask|\btell|\btold|\bsaw|\bwith|\band|\bsays|\bsaid)\s*$", re.IGNORECASE)
+# Only these make a drug's name a person's: "my friend Tremaine", but not "Zofran and Cytarabine".
+_INTRODUCED = re.compile(rf"(?:{_NAMING})\s*$", re.IGNORECASE)
 _NAME_VERBS = frozenset(
     "is was has had does did said says can can't could will won't would feels felt gets got wants loved loves likes"
     " went goes seems asked asks knows knew keeps kept needs".split()
@@ -41,7 +43,8 @@ _NAME_VERBS = frozenset(
 _NOT_NAMES = frozenset(
     "i i'm i've i'll i'd ok okay god lord jesus christ christmas easter thanksgiving halloween mom mommy mama dad"
     " daddy papa grandma grandpa nana doctor dr nurse mr mrs ms miss mx sir madam ma'am english spanish american"
-    " monday tuesday wednesday thursday friday saturday sunday january february march april may june july august"
+    " monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays"
+    " saturdays sundays weekends january february march april may june july august"
     " september october november december mri ct pet icu er picu nicu covid tylenol motrin advil zofran"
     " hodgkin hodgkin's wilms wilms' ewing ewing's burkitt burkitt's down down's crohn's yes no yeah hi hello hey"
     " oh um uh well so and but the a an thank thanks please sorry dear honey sweetie buddy bud kiddo".split()
@@ -67,6 +70,19 @@ _COMMON = frozenset(
 _WORD_USE_NEXT = frozenset("you i we he she they it that this so the my your our to not".split())
 
 
+# Only a person does these: a census name that is also a word ("Hunter", "Faith") opening a sentence with one is
+# a name. Verbs a season or a feeling also does ("came", "made", "gave") are left out.
+_AGENT_VERBS = frozenset(
+    "said says told tells asked asks drew draws texted texts called calls visited visits wrote writes sang sings"
+    " played plays wants wanted loves loved misses missed thinks thought knows knew".split()
+)
+# Drug, diagnosis and procedure endings: a capitalised word with one is clinical, not a name nobody supplied.
+_CLINICAL_ENDING = re.compile(
+    r"(?:oma|emia|itis|osis|ectomy|otomy|ostomy|scopy|gram|graphy|plasty|mab|nib|platin|mycin|rubicin|cillin|azole"
+    r"|statin|setron|sone|olone|profen|ogist|ology|pathy|penia|blast|cyte|therapy|ine|ide|ate)s?$"
+)
+
+
 @dataclass(frozen=True)
 class NameSpan:
     start: int
@@ -81,6 +97,8 @@ class NameFinder:
         self.found: dict[str, tuple[str, str]] = {}  # lowercase form -> (tag, key), for names found by context
         self._ambiguous = ambiguous_names()
         self._first = first_names()
+        self._words = english_words()
+        self._clinical = clinical_words()
 
     def find(self, text: str, *, learn: bool) -> list[NameSpan]:
         spans: list[NameSpan] = []
@@ -126,6 +144,9 @@ class NameFinder:
                 if len(word) >= 3 and any(len(form) >= 5 and form.startswith(lower) for form in person.forms):
                     return person.tag, f"p{number}"
             return None
+        for number, person in enumerate(self.participants):
+            if any(len(form) >= len(lower) + 2 and form.endswith(lower) for form in person.forms):
+                return person.tag, f"p{number}"  # the end of a supplied name is its short form: "Liyah", "Beth"
         best: tuple[float, int] | None = None
         key = jellyfish.metaphone(lower)
         for number, person in enumerate(self.participants):
@@ -147,12 +168,24 @@ class NameFinder:
         if lower in self.found:
             return self.found[lower]
         before = _previous_word(tokens, index)
-        if _titled(text, tokens, index):
+        titled = _titled(text, tokens, index)
+        start, end = tokens[index].start(), tokens[index].start() + len(word)
+        introduced = titled or _INTRODUCED.search(text[:start]) is not None
+        # Set off by commas or possessive, a word with a drug's ending is still a name: "the nurse, Tremaine, will".
+        framed = introduced or text[end:].startswith(("'", "’")) or (text[:start].endswith(", ") and text[end:].startswith(","))
+        if (not introduced and lower in self._clinical) or (not framed and _CLINICAL_ENDING.search(lower) and len(lower) >= 7):
+            return None  # "Vincristine", "Zofran", "Mm-hmm"
+        nxt = tokens[index + 1].group().lower() if index + 1 < len(tokens) else ""
+        if titled:
             hit = ("clinician" if before in _CLINICAL_TITLES else "person", f"n:{lower}")
         elif lower in self._first and lower not in self._ambiguous:
             hit = ("person", f"n:{lower}")
         elif self._named_here(text, tokens, index, word, known_name=False):
             hit = ("person", f"n:{lower}")
+        elif len(word) >= 3 and not self._word(lower):
+            hit = ("person", f"n:{lower}")  # not a word, so a name even opening a sentence: "Jaxon made her this"
+        elif lower in self._ambiguous and nxt in _AGENT_VERBS:
+            hit = ("person", f"n:{lower}")  # "Hunter said", but not "Summer came"
         else:
             return None
         if learn and len(lower) >= 3:
@@ -178,6 +211,10 @@ class NameFinder:
             return True  # "Declan's teacher", "Jayden, come here"
         nxt = tokens[index + 1].group().lower() if index + 1 < len(tokens) else ""
         return known_name and nxt in _NAME_VERBS and nxt != "will"
+
+    def _word(self, lower: str) -> bool:
+        parts = lower.replace("’", "'").split("-")
+        return lower in self._words or all(part in self._words for part in parts)
 
 
 def _titled(text: str, tokens: list[re.Match[str]], index: int) -> bool:

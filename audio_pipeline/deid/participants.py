@@ -8,6 +8,7 @@ Elizabeth) are added from data/nicknames.csv.
 from __future__ import annotations
 
 import functools
+import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,20 @@ def first_names() -> frozenset[str]:
         text = (files("names") / table).read_text(encoding="utf-8")
         found.update(line.split()[0].lower() for line in text.splitlines() if line.strip())
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Everyday words (SCOWL American English, lower-case entries; see scripts/build_deid_words.py) and the
+    clinical and spoken words of data/clinical_words.txt."""
+    packed = gzip.decompress((DATA / "english_words.txt.gz").read_bytes()).decode("utf-8")
+    words = {line for line in packed.splitlines() if line and not line.startswith("#")}
+    return frozenset(words | clinical_words())
+
+
+@functools.lru_cache(maxsize=1)
+def clinical_words() -> frozenset[str]:
+    return _word_list("clinical_words.txt", lower=True)
 
 
 @functools.lru_cache(maxsize=1)

@@ -90,6 +90,37 @@ def test_names_nobody_supplied_and_other_identifiers() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Not an everyday word, so a name even where a sentence starts; then replaced everywhere.
+        (
+            "Jaxon made her a bracelet. She wears what Jaxon made.",
+            "[person] made her a bracelet. She wears what [person] made.",
+        ),
+        ("Hunter said it was fine.", "[person] said it was fine."),
+        ("The hospice nurse, Tremaine, will call.", "The hospice nurse, [person], will call."),
+        # Clinical and spoken words are not names, capitalised or not.
+        ("Vincristine can make her fingers tingle.", "Vincristine can make her fingers tingle."),
+        (
+            "Neuroblastoma is what we call it. Mm-hmm. Chemo starts again.",
+            "Neuroblastoma is what we call it. Mm-hmm. Chemo starts again.",
+        ),
+        ("We switched her to Zofran and Cytarabine.", "We switched her to Zofran and Cytarabine."),
+        (
+            "Summer came early this year. Legend has it she never cries.",
+            "Summer came early this year. Legend has it she never cries.",
+        ),
+    ],
+)
+def test_names_nobody_supplied_where_a_sentence_starts(text: str, expected: str) -> None:
+    assert _scrub(text) == expected
+
+
+def test_the_end_of_a_supplied_name_is_its_short_form() -> None:
+    assert _scrub("Liyah drew this for you.", "patient=Aaliyah Green") == "[patient] drew this for you."
+
+
 def test_date_policy_and_acronyms() -> None:
     assert _scrub("Born March 3, 2019; relapsed in 2021.") == "Born [date]; relapsed in 2021."
     assert _scrub("Born March 3, 2019; relapsed in 2021.", policy="all") == "Born [date]; relapsed in [date]."
