@@ -54,11 +54,23 @@ def test_eval_suggestions_prints_its_tables_and_meets_its_targets() -> None:
 
 
 def test_eval_deid_prints_its_table_on_both_template_sets() -> None:
-    for extra in ((), ("--templates", "scripts/data/deid_templates_heldout.txt")):
+    for extra in ((), *(("--templates", f"scripts/data/deid_templates_{name}.txt") for name in ("heldout", "heldout2"))):
         result = run("scripts/eval_deid.py", "--sessions", "10", *extra)
         assert result.returncode == 0, result.stderr
         for row in ("names supplied", "names not supplied", "phone", "email", "date", "precision"):
             assert row in result.stdout
+
+
+def test_build_deid_words_keeps_lower_case_entries_and_rebuilds_byte_for_byte(tmp_path: Path) -> None:
+    from audio_pipeline.deid.participants import english_words
+    from scripts.build_deid_words import build
+
+    source = tmp_path / "words"
+    source.write_text("chemo\nBrooklyn\nhunter's\nwillow\nmm-hmm\n", encoding="utf-8")
+    assert build(source, tmp_path / "a.txt.gz") == 3 and build(source, tmp_path / "b.txt.gz") == 3
+    assert (tmp_path / "a.txt.gz").read_bytes() == (tmp_path / "b.txt.gz").read_bytes()
+    shipped = english_words()
+    assert {"willow", "legend", "chemo", "vincristine"} <= shipped and not {"brooklyn", "jaxon"} & shipped
 
 
 def test_bench_batch_prints_its_table(tiny_models: Path) -> None:
