@@ -145,8 +145,7 @@ class TranscriptionPipeline:
         )
 
     def limits(self) -> audio.AudioLimits:
-        s = self.settings
-        return audio.AudioLimits(s.max_duration_s, s.max_channels, s.min_sample_rate_hz, s.max_sample_rate_hz)
+        return self.settings.audio_limits()
 
     # -- the run -------------------------------------------------------------------------
     def run(self, path: Path, options: TranscribeOptions | None = None, progress: ProgressCallback | None = None) -> Transcript:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from .audio import AudioLimits
 
 DEFAULT_VOCABULARY = (
     "scan", "PET", "MRI", "CT", "relapse", "progression", "chemo", "chemotherapy", "radiation",
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
     max_channels: int = Field(32, ge=1)
     min_sample_rate_hz: int = Field(4000, ge=1)
     max_sample_rate_hz: int = Field(384_000, ge=1)
+
+    def audio_limits(self) -> AudioLimits:
+        from .audio import AudioLimits  # here, so reading settings does not load the decoder
+
+        return AudioLimits(self.max_duration_s, self.max_channels, self.min_sample_rate_hz, self.max_sample_rate_hz)
 
     def service_path(self) -> Path:
         return self.service_dir or self.data_dir / "service"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from audio_pipeline.deid import deidentify, parse_names
 from audio_pipeline.deid.audio import redact_audio
-from audio_pipeline.pipeline import TranscriptionPipeline
 from audio_pipeline.schema import Transcript
 from audio_pipeline.settings import Settings
 
@@ -38,7 +37,7 @@ def write_deidentified(
     written: list[Path] = []
     if recording is not None:
         wav = redacted_audio_path(target.parent, recording)
-        limits = TranscriptionPipeline(settings).limits()
+        limits = settings.audio_limits()
         redact_audio(recording, result.spans_s, wav, limits, settings.deid_audio_mode)
         assert copy.deidentification is not None
         copy = copy.model_copy(update={"deidentification": copy.deidentification.model_copy(update={"audio_redacted": True})})

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from audio_pipeline import audio
 from audio_pipeline.errors import InputError
-from audio_pipeline.pipeline import TranscriptionPipeline
 
 from ..store import Job, Recording, new_id
 from .deps import Owner, ServiceState, State, client_of, owned
@@ -174,7 +173,7 @@ async def upload(
                     raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
                 response.status_code = 200
                 return RecordingOut.of(existing)
-        limits = TranscriptionPipeline(service.settings).limits()
+        limits = service.settings.audio_limits()
         try:
             probed = await run_in_threadpool(audio.probe, spool.path, limits)
         except InputError as exc:
