@@ -213,8 +213,8 @@ class NameFinder:
         return known_name and nxt in _NAME_VERBS and nxt != "will"
 
     def _word(self, lower: str) -> bool:
-        parts = lower.replace("’", "'").split("-")
-        return lower in self._words or all(part in self._words for part in parts)
+        # A listed hyphenated word ("g-tube"), or one whose parts are all words ("follow-up").
+        return lower in self._words or all(part in self._words for part in lower.split("-"))
 
 
 def _titled(text: str, tokens: list[re.Match[str]], index: int) -> bool:
