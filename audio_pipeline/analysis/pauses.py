@@ -28,7 +28,12 @@ from ..vad import SAMPLE_RATE_HZ, SpeechRegion
 
 _TAG = re.compile(r"^\W*[\(\[\*<].*[\)\]\*>]\W*$")
 _FRAME_S = 0.01
-_TAIL_DB = 3.0  # the lower hysteresis threshold, above the pause's median frame energy
+# The lower hysteresis threshold, on 30 ms energy (10 ms frames are too jittery to follow a tail
+# near the floor): the pause's median plus three times its upper quartile spread. Quartiles rather
+# than a high percentile because a soft word start that Silero missed lies inside the "pause".
+_TAIL_FRAMES = 3
+_TAIL_SPREAD = 3.0
+_TAIL_MIN_DB = 1.0  # above a digitally silent floor, where the spread is zero
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
 _MAX_WORD_S = 5.0  # no recognizer word lasts longer; bounds the look-back for overlapping words
 
@@ -68,18 +73,52 @@ def _spoken_words(segments: Sequence[Segment]) -> list[_SpokenWord]:
     return sorted(words, key=lambda w: w.start_s)
 
 
-def _frame_db(waveform: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class _Energy:
+    """Frame energy in dB: per 10 ms frame, and as 30 ms means reaching forward or backward."""
+
+    db: np.ndarray
+    forward_db: np.ndarray  # frames i .. i+2: the side a pause lies on after speech ends
+    backward_db: np.ndarray  # frames i-2 .. i: the side a pause lies on before speech starts
+
+
+def _frame_energy(waveform: np.ndarray) -> _Energy:
     hop = int(_FRAME_S * SAMPLE_RATE_HZ)
     n = len(waveform) // hop
     frames = waveform[: n * hop].reshape(n, hop).astype(np.float64)
-    # Unsmoothed on purpose: a moving average smeared speech energy into the gap and shortened
-    # every pause by about 30 ms; the hysteresis in _refine copes with frame-to-frame noise instead.
-    power = (frames**2).mean(axis=1)
-    return np.asarray(10 * np.log10(power + 1e-12))
+    power = (frames**2).mean(axis=1) + 1e-12
+    db = np.asarray(10 * np.log10(power))
+    if n < _TAIL_FRAMES:
+        return _Energy(db=db, forward_db=db, backward_db=db)
+    # The 10 ms frames are unsmoothed on purpose: a centred moving average smeared speech energy
+    # into the gap and shortened every pause by about 30 ms. The 30 ms means are one-sided, looking
+    # into the pause, so loud speech never props up a tail frame.
+    mean_db = 10 * np.log10(np.convolve(power, np.ones(_TAIL_FRAMES) / _TAIL_FRAMES, mode="valid"))
+    pad = np.full(_TAIL_FRAMES - 1, -120.0)
+    return _Energy(
+        db=db,
+        forward_db=np.concatenate([mean_db, pad]),
+        backward_db=np.concatenate([pad, mean_db]),
+    )
 
 
-def _speech_edge(db: np.ndarray, floor: float, speech: np.ndarray, lo: int, hi: int, speech_ends: bool) -> int | None:
-    """Frame index where speech ends (speech_ends) or starts within db[lo:hi], or None if unclear."""
+def _speech_edge(
+    db: np.ndarray,
+    pause_side_db: np.ndarray,
+    floor: float,
+    tail: float,
+    speech: np.ndarray,
+    lo: int,
+    hi: int,
+    limit: int,
+    speech_ends: bool,
+) -> int | None:
+    """Frame index where speech ends (speech_ends) or starts, found in db[lo:hi], or None if unclear.
+
+    From the first clearly loud frame the edge follows fading (or rising) speech outward while the
+    30 ms energy stays above `tail`, up to `limit`: past the search window too, as a quiet word
+    start that Silero missed is still contiguous with the speech it did find.
+    """
     level = float(np.percentile(speech, 90))
     if level - floor <= 6.0:
         return None
@@ -88,25 +127,27 @@ def _speech_edge(db: np.ndarray, floor: float, speech: np.ndarray, lo: int, hi: 
         return None
     if speech_ends:
         edge = lo + loud[-1]
-        while edge + 1 < hi and db[edge + 1] > floor + _TAIL_DB:
+        while edge + 1 < limit and pause_side_db[edge + 1] > tail:
             edge += 1
         return edge + 1
     edge = lo + loud[0]
-    while edge - 1 >= lo and db[edge - 1] > floor + _TAIL_DB:
+    while edge - 1 > limit and pause_side_db[edge - 1] > tail:
         edge -= 1
     return edge
 
 
-def _refine(db: np.ndarray, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float]:
+def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
     Silero's hangover carries speech up to a few hundred milliseconds into a pause in noise, so
     the search reaches further into the speech side (HANGOVER_S) than into the pause (window_s).
     """
+    db = energy.db
     n = len(db)
     first, last = int(gap_start_s / _FRAME_S), int(gap_end_s / _FRAME_S)
     outward, inward = int(window_s / _FRAME_S), int(_HANGOVER_S / _FRAME_S)
-    interior = db[min(first + outward, n) : max(last - outward, 0)]
+    inner = slice(min(first + outward, n), max(last - outward, 0))
+    interior = db[inner]
     if len(interior) < 5:
         return gap_start_s, gap_end_s
     floor = float(np.percentile(interior, 50))
@@ -115,13 +156,16 @@ def _refine(db: np.ndarray, gap_start_s: float, gap_end_s: float, window_s: floa
     if len(before) == 0 or len(after) == 0:
         return gap_start_s, gap_end_s
     # Hysteresis: a high threshold finds the edge of clear speech, then the edge follows a fading
-    # tail (or a soft onset) while energy stays above a lower one, so quiet word endings in noise
-    # are not cut off and the pause not overstated.
+    # tail (or a soft onset) while 30 ms energy stays above what the pause's own noise reaches,
+    # so quiet word endings in noise are not cut off and the pause not overstated.
+    q50, q75 = np.percentile(energy.forward_db[inner], [50, 75])
+    tail = max(float(q50 + _TAIL_SPREAD * (q75 - q50)), floor + _TAIL_MIN_DB)
+    middle = (first + last) // 2
     start_s, end_s = gap_start_s, gap_end_s
-    edge = _speech_edge(db, floor, before, max(first - inward, 0), min(first + outward, n), speech_ends=True)
+    edge = _speech_edge(db, energy.forward_db, floor, tail, before, max(first - inward, 0), min(first + outward, n), middle, True)
     if edge is not None:
         start_s = edge * _FRAME_S
-    edge = _speech_edge(db, floor, after, max(last - outward, 0), min(last + inward, n), speech_ends=False)
+    edge = _speech_edge(db, energy.backward_db, floor, tail, after, max(last - outward, 0), min(last + inward, n), middle, False)
     if edge is not None:
         end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
@@ -160,12 +204,12 @@ def find_pauses(
             noise.append(region)
 
     duration_s = len(waveform) / SAMPLE_RATE_HZ
-    db = _frame_db(waveform)
+    energy = _frame_energy(waveform)
     pauses: list[Pause] = []
     for before, after in itertools.pairwise(speech):
         if after.start_s - before.end_s < options.min_pause_s - 2 * options.refine_window_s:
             continue
-        start_s, end_s = _refine(db, before.end_s, after.start_s, options.refine_window_s)
+        start_s, end_s = _refine(energy, before.end_s, after.start_s, options.refine_window_s)
         start_s, end_s = max(start_s, 0.0), min(end_s, duration_s)
         if end_s - start_s < options.min_pause_s:
             continue

@@ -10,7 +10,7 @@ from scipy import signal
 
 from audio_pipeline.analysis.pauses import find_pauses, is_non_speech_tag
 from audio_pipeline.schema import Segment, Word
-from audio_pipeline.vad import speech_map
+from audio_pipeline.vad import SpeechRegion, speech_map
 from scripts.make_synthetic_consults import noise_event, speak_clip
 
 RATE = 16000
@@ -138,3 +138,47 @@ def test_telephone_band(clips: dict[str, np.ndarray]) -> None:
 def test_recognizer_tags_are_not_speech() -> None:
     assert is_non_speech_tag("(crying)") and is_non_speech_tag("[sighs]") and is_non_speech_tag("*sniff*")
     assert not is_non_speech_tag("okay") and not is_non_speech_tag("(well")
+
+
+def _tone(seconds: float, amplitude: float) -> np.ndarray:
+    t = np.arange(round(seconds * RATE)) / RATE
+    return (amplitude * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def _with_noise(parts: list[np.ndarray], noise_rms: float) -> np.ndarray:
+    clean = np.concatenate(parts)
+    return (clean + np.random.default_rng(11).normal(0, noise_rms, len(clean))).astype(np.float32)
+
+
+def _given_regions(audio: np.ndarray, regions: list[tuple[float, float]]) -> list:  # type: ignore[type-arg]
+    """find_pauses on a speech map we dictate, to show what refinement does with Silero's mistakes."""
+    spans = [SpeechRegion(start_s=a, end_s=b) for a, b in regions]
+    return find_pauses(audio, spans, segments_for(regions, ["S1", "S2"])).pauses
+
+
+def test_a_soft_word_start_that_silero_missed_still_ends_the_pause() -> None:
+    # Telephone audio of a raised-pitch voice: Silero found the utterance 0.5 s after it began,
+    # beyond the 0.2 s search window; the quiet start is contiguous with it and ends the pause.
+    audio = _with_noise([_tone(1.0, 0.2), np.zeros(5 * RATE, np.float32), _tone(0.5, 0.01), _tone(1.0, 0.2)], 1e-4)
+    (pause,) = _given_regions(audio, [(0.0, 1.0), (6.5, 7.5)])
+    assert pause.start_s == pytest.approx(1.0, abs=0.02)
+    assert pause.end_s == pytest.approx(6.0, abs=0.02)
+
+
+def test_a_faint_word_ending_at_the_noise_level_is_not_counted_as_silence() -> None:
+    # The last 120 ms of the word sit 1.5 dB under the room noise: a single 10 ms frame cannot tell
+    # them from noise, 30 ms of energy can, and the pause starts where they end.
+    noise_rms = 0.01
+    faint = np.random.default_rng(4).normal(0, noise_rms * 10 ** (-1.5 / 20), round(0.12 * RATE)).astype(np.float32)
+    audio = _with_noise([_tone(1.0, 0.1), faint, np.zeros(round(4.88 * RATE), np.float32), _tone(1.0, 0.1)], noise_rms)
+    (pause,) = _given_regions(audio, [(0.0, 1.0), (6.0, 7.0)])
+    assert pause.start_s == pytest.approx(1.12, abs=0.04)
+    assert pause.duration_s == pytest.approx(4.9, abs=0.05)
+
+
+def test_a_noise_burst_apart_from_the_speech_is_not_joined_to_it() -> None:
+    gap = np.zeros(5 * RATE, np.float32)
+    gap[int(0.3 * RATE) : int(0.5 * RATE)] = np.random.default_rng(2).normal(0, 0.05, int(0.2 * RATE))
+    audio = _with_noise([_tone(1.0, 0.1), gap, _tone(1.0, 0.1)], 0.002)
+    (pause,) = _given_regions(audio, [(0.0, 1.0), (6.0, 7.0)])
+    assert pause.start_s == pytest.approx(1.0, abs=0.02)
