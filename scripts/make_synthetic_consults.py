@@ -1,13 +1,22 @@
 """Build labelled synthetic consultations with espeak-ng: audio plus ground truth for every pause.
 
 Usage:
-    python scripts/make_synthetic_consults.py OUT_DIR [--count 48]
+    python scripts/make_synthetic_consults.py OUT_DIR [--count 48] [--keep-synthesis-tails]
 
 Each conversation is a WAV (16 kHz, or 8 kHz for telephone ones) and a JSON file with every
 utterance (speaker, role, text, whether it is emotional, exact start and end) and every pause of
 2 s or more (exact start and end, whether it follows emotional content within 10 s, within or
 between turns, what noise it contains). espeak-ng's own leading and trailing silence is trimmed
 so that the pauses are exactly the gaps inserted.
+
+So is a synthesis artefact: the female and child voices end their clips with 100-120 ms of flat,
+breathy noise that follows a 24 dB drop after the last sound and sits about 30 dB under the
+voice. No listener hears it as speech, and the noisy conditions bury it 5-18 dB under the noise
+in every frequency band, yet an absolute trim counted it as speech, so a true 4.9 s pause read
+as 5.0 s from any audio. Each clip is cut where its 20 ms energy falls 30 dB below its loudest
+frame (librosa.effects.trim, top_db=30): the audio itself, so audio and truth agree in every
+condition. This removes 100-118 ms from each female and child clip and nothing from the male
+voice's (8 ms from one). --keep-synthesis-tails builds the older, untrimmed set.
 
 Conditions cycle over: clean, 20 dB and 10 dB SNR room noise, telephone band (300-3400 Hz, 8 kHz);
 voices: adult male (oncologist), adult female (parent), a raised-pitch child voice (patient).
@@ -26,6 +35,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import librosa
 import numpy as np
 import soundfile as sf
 from scipy import signal
@@ -81,6 +91,7 @@ NEUTRAL = {
     ],
 }
 EDGE_PAUSES_S = (4.8, 4.9, 5.0, 5.1, 5.2)
+TAIL_TOP_DB = 30.0
 CONDITIONS = ("clean", "snr20", "snr10", "telephone")
 
 
@@ -104,20 +115,32 @@ class TruePause:
     noise: str
 
 
-def _speak(text: str, role: str, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> np.ndarray:
+def _speak(text: str, role: str, cache: dict[tuple[str, str], np.ndarray], tmp: Path, tail_top_db: float | None) -> np.ndarray:
     voice, pitch = VOICES[role]
-    return speak_clip(text, voice, pitch, cache, tmp)
+    return speak_clip(text, voice, pitch, cache, tmp, tail_top_db)
 
 
-def speak_clip(text: str, voice: str, pitch: int | None, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> np.ndarray:
-    """espeak-ng speech at 16 kHz with its own leading and trailing silence trimmed (cached)."""
-    key = (f"{voice}/{pitch}", text)
+def speak_clip(
+    text: str,
+    voice: str,
+    pitch: int | None,
+    cache: dict[tuple[str, str], np.ndarray],
+    tmp: Path,
+    tail_top_db: float | None = TAIL_TOP_DB,
+) -> np.ndarray:
+    """espeak-ng speech at 16 kHz with its own silence and breathy end tail trimmed (cached).
+
+    tail_top_db=None keeps the tail and trims only samples under an absolute 0.003.
+    """
+    key = (f"{voice}/{pitch}/{tail_top_db}", text)
     if key not in cache:
         raw = tmp / f"u{len(cache)}.wav"
         cmd = ["espeak-ng", "-v", voice, "-w", str(raw)] + (["-p", str(pitch)] if pitch else []) + [text]
         subprocess.run(cmd, check=True, capture_output=True)
         audio, rate = sf.read(raw, dtype="float32")
         audio = signal.resample_poly(audio, RATE, rate).astype(np.float32)
+        if tail_top_db is not None:
+            audio, _ = librosa.effects.trim(audio, top_db=tail_top_db, frame_length=320, hop_length=160)
         loud = np.nonzero(np.abs(audio) > 0.003)[0]
         cache[key] = audio[loud[0] : loud[-1] + 1]  # trim espeak-ng's own silence: gaps are exact
     return cache[key]
@@ -175,7 +198,13 @@ def _script(index: int, rng: np.random.Generator) -> list[tuple[str, object]]:
     ]  # fmt: skip
 
 
-def build(index: int, out_dir: Path, cache: dict[tuple[str, str], np.ndarray], tmp: Path) -> Path:
+def build(
+    index: int,
+    out_dir: Path,
+    cache: dict[tuple[str, str], np.ndarray],
+    tmp: Path,
+    tail_top_db: float | None = TAIL_TOP_DB,
+) -> Path:
     rng = np.random.default_rng(1000 + index)
     condition = CONDITIONS[index % len(CONDITIONS)]
     pieces: list[np.ndarray] = [np.zeros(int(0.5 * RATE), dtype=np.float32)]
@@ -186,7 +215,7 @@ def build(index: int, out_dir: Path, cache: dict[tuple[str, str], np.ndarray], t
     for kind, item in _script(index, rng):
         if kind == "say":
             role, text, emotional = item  # type: ignore[misc]
-            audio = _speak(text, role, cache, tmp)
+            audio = _speak(text, role, cache, tmp, tail_top_db)
             utterances.append(Utterance(SPEAKER_IDS[role], role, text, emotional, cursor / RATE, (cursor + len(audio)) / RATE))
             pieces.append(audio)
             cursor += len(audio)
@@ -247,13 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--count", type=int, default=48)
+    parser.add_argument("--keep-synthesis-tails", action="store_true", help="do not trim espeak-ng's breathy end tails")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(args.count):
-            build(index, args.out_dir, cache, Path(tmp))
+            build(index, args.out_dir, cache, Path(tmp), None if args.keep_synthesis_tails else TAIL_TOP_DB)
     logger.info("wrote %d conversations to %s", args.count, args.out_dir)
     return 0
 

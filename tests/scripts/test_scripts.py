@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +28,23 @@ def test_make_synthetic_consults_writes_audio_and_truth(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("*.wav"))) == 4 and len(list(tmp_path.glob("*.json"))) == 4
     assert any("telephone" in p.name for p in tmp_path.glob("*.wav"))
+
+
+def test_synthetic_speech_loses_espeaks_breathy_tail_and_nothing_else(speech_dir: Path) -> None:
+    from scripts.make_synthetic_consults import speak_clip
+
+    cache: dict[tuple[str, str], np.ndarray] = {}
+    text = "Is she going to die?"
+    female_cut_s = (
+        len(speak_clip(text, "en-us+f3", None, cache, speech_dir, None))
+        - len(speak_clip(text, "en-us+f3", None, cache, speech_dir))
+    ) / 16000
+    male_cut_s = (
+        len(speak_clip(text, "en-us+m3", None, cache, speech_dir, None))
+        - len(speak_clip(text, "en-us+m3", None, cache, speech_dir))
+    ) / 16000
+    assert 0.08 <= female_cut_s <= 0.15
+    assert male_cut_s <= 0.02
 
 
 def test_bench_prints_its_table(tmp_path: Path) -> None:
