@@ -136,6 +136,11 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
         for k, t in enumerate(true_long):
             if k not in {i for i, _ in hits}:
                 misses.append(f"{truth['name']}: missed {t[1] - t[0]:.2f} s pause at {t[0]:.2f}")
+        for k, f in enumerate(found_long):
+            if k not in {j for _, j in hits}:
+                under = [t for t in true_all if _overlap(t, f) > 0]
+                truly = f"truly {under[0][1] - under[0][0]:.2f} s" if under else "no pause there"
+                misses.append(f"{truth['name']}: reported {f[1] - f[0]:.2f} s pause at {f[0]:.2f}, {truly}")
 
         true_c = [
             (p["start_s"], p["end_s"]) for p in truth["pauses"] if round(p["duration_s"], 1) >= SILENCE_S and p["follows_emotion"]
