@@ -113,7 +113,7 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
     cand = {"true": 0, "found": 0, "hit_true": 0, "hit_found": 0}
     errors: list[float] = []
     by_condition: dict[str, list[float]] = {}
-    misses: list[str] = []
+    mistakes: list[str] = []  # misses and false alarms, one line each
     files = sorted(consult_dir.glob("*.json"))
     for truth_path in files:
         truth = json.loads(truth_path.read_text())
@@ -133,14 +133,15 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
         totals["long_found"] += len(found_long)
         totals["long_hit_true"] += len(hits)
         totals["long_hit_found"] += len(hits)
+        hit_true, hit_found = {i for i, _ in hits}, {j for _, j in hits}
         for k, t in enumerate(true_long):
-            if k not in {i for i, _ in hits}:
-                misses.append(f"{truth['name']}: missed {t[1] - t[0]:.2f} s pause at {t[0]:.2f}")
+            if k not in hit_true:
+                mistakes.append(f"{truth['name']}: missed {t[1] - t[0]:.2f} s pause at {t[0]:.2f}")
         for k, f in enumerate(found_long):
-            if k not in {j for _, j in hits}:
+            if k not in hit_found:
                 under = [t for t in true_all if _overlap(t, f) > 0]
                 truly = f"truly {under[0][1] - under[0][0]:.2f} s" if under else "no pause there"
-                misses.append(f"{truth['name']}: reported {f[1] - f[0]:.2f} s pause at {f[0]:.2f}, {truly}")
+                mistakes.append(f"{truth['name']}: reported {f[1] - f[0]:.2f} s pause at {f[0]:.2f}, {truly}")
 
         true_c = [
             (p["start_s"], p["end_s"]) for p in truth["pauses"] if round(p["duration_s"], 1) >= SILENCE_S and p["follows_emotion"]
@@ -161,7 +162,7 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
         "boundary_by_condition": {k: (float(np.median(v)), float(np.percentile(v, 95))) for k, v in by_condition.items()},
         "candidate_sensitivity": _rate(cand["hit_true"], cand["true"]),
         "candidate_precision": _rate(cand["hit_found"], cand["found"]),
-        "misses": misses,
+        "mistakes": mistakes,
     }
 
 
@@ -215,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     table.add_row(f"emotional content: recall ({emotion['utterances']} utterances)", str(emotion["recall"]), ">= 0.90")
     table.add_row("emotional content: precision", str(emotion["precision"]), ">= 0.80")
     console.print(table)
-    for miss in pauses["misses"][:20]:  # type: ignore[index]
-        console.print(f"  {miss}")
+    for mistake in pauses["mistakes"][:20]:  # type: ignore[index]
+        console.print(f"  {mistake}")
     return 0
 
 
