@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 # Later versions only added fields with defaults, so earlier transcripts still load.
-ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0")
+ACCEPTED_INPUT_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0")
 SILENCE_CODE = "Presence / Silence"
 UNKNOWN_SPEAKER = "unknown"
 Role = Literal["oncologist", "other_clinician", "parent", "patient", "other_family", "unknown"]
@@ -215,8 +215,57 @@ class Deidentification(_Model):
     audio_redacted: bool = Field(False, description="A copy of the recording with the replaced words muted was written.")
 
 
+class ReviewDecision(_Model):
+    """A coder's decision on a pause (Silence or not) or on a code suggestion.
+
+    A decision belongs to what it was made on, matched by time after every re-analysis, never by
+    list position or id: ids are renumbered when a correction adds or removes a pause.
+    """
+
+    id: str = Field(description="Stable id of the decision: 'd1', 'd2'...")
+    target: Literal["silence", "suggestion"] = Field(
+        description="'silence': a pause of Silence length (a candidate, or one the detector did not flag); "
+        "'suggestion': a code suggestion."
+    )
+    decision: Literal["confirmed", "rejected", "unsure"] = Field(
+        description="silence: confirmed is the codebook's Silence, rejected an ordinary pause, unsure still open. "
+        "suggestion: confirmed makes it a coding, rejected removes it."
+    )
+    start_s: float = Field(ge=0, description="The pause's start (silence) or the suggestion's segment start, when decided.")
+    end_s: float = Field(ge=0, description="The pause's end (silence) or the suggestion's segment end, when decided.")
+    code: str | None = Field(None, description="suggestion: the suggested code ('Theme / Code').")
+    text: str | None = Field(None, description="suggestion: the matched text span, to find it again.")
+    added_by_coder: bool = Field(False, description="silence: the detector did not flag this pause; a coder marked it.")
+    note: str = Field("", description="The coder's note.")
+    coder: str = Field(description="Who decided (the name the coder gave, or the service's owner).")
+    decided_at: datetime
+    pause_id: str | None = Field(None, description="The pause it matches now; None when orphaned.")
+    suggestion_id: str | None = Field(None, description="The suggestion it matches now; None when orphaned.")
+    orphaned: bool = Field(
+        False, description="A correction made what it was decided on disappear; kept and shown, never dropped silently."
+    )
+
+
+class ReviewCorrection(_Model):
+    """A correction a coder made. The corrected text itself lives in the segment."""
+
+    kind: Literal["text", "speaker", "split", "merge", "role", "label"]
+    segment_id: str | None = Field(None, description="The segment corrected (for split and merge, the first one).")
+    speaker_id: str | None = Field(None, description="The speaker whose role or label was set, or the new speaker.")
+    coder: str
+    at: datetime
+
+
+class Review(_Model):
+    """What coders did to this transcript in the review workspace."""
+
+    revision: int = Field(0, ge=0, description="Incremented on every save; a save from an older revision is refused.")
+    decisions: list[ReviewDecision] = Field(default_factory=list)
+    corrections: list[ReviewCorrection] = Field(default_factory=list)
+
+
 class Transcript(_Model):
-    schema_version: Literal["1.4.0"] = "1.4.0"
+    schema_version: Literal["1.5.0"] = "1.5.0"
     recording: RecordingInfo
     provenance: Provenance
     language: str
@@ -232,6 +281,7 @@ class Transcript(_Model):
     deidentification: Deidentification | None = Field(
         None, description="Set on a de-identified copy; the canonical transcript never has it."
     )
+    review: Review | None = Field(None, description="Coders' decisions and corrections (schema 1.5.0); None before any review.")
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
