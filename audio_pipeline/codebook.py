@@ -6,13 +6,11 @@ in a transcript maps to exactly one entry in a QDA tool's code system.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-from .errors import data_file_errors
+from .datafiles import data_file
 
 DEFAULT_CODEBOOK = Path(__file__).with_name("data") / "codebook.yaml"
 
@@ -52,17 +50,15 @@ class Codebook:
         return frozenset(code.path for theme in self.themes for code in theme.codes)
 
 
-@functools.lru_cache(maxsize=2)
-def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
-    with data_file_errors("the codebook"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        themes = tuple(
-            Theme(
-                name=t["name"],
-                color=t["color"],
-                description=t["description"],
-                codes=tuple(Code(t["name"], c["name"], c["description"]) for c in t["codes"]),
-            )
-            for t in data["themes"]
+@data_file("the codebook", DEFAULT_CODEBOOK)
+def load_codebook(data: Any) -> Codebook:
+    themes = tuple(
+        Theme(
+            name=t["name"],
+            color=t["color"],
+            description=t["description"],
+            codes=tuple(Code(t["name"], c["name"], c["description"]) for c in t["codes"]),
         )
+        for t in data["themes"]
+    )
     return Codebook(themes=themes)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import telemetry
-from .errors import InvalidOptionError, ModelLoadError, engine_errors
+from .errors import ModelLoadError, engine_errors
 from .models import ResolvedModel
 
 logger = logging.getLogger(__name__)
@@ -33,15 +33,7 @@ class SpeakerCountHint:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
-
-    def validated(self) -> SpeakerCountHint:
-        for name in ("num_speakers", "min_speakers", "max_speakers"):
-            value = getattr(self, name)
-            if value is not None and not 1 <= value <= 20:
-                raise InvalidOptionError(f"--{name.replace('_', '-')} must be between 1 and 20")
-        if self.min_speakers and self.max_speakers and self.min_speakers > self.max_speakers:
-            raise InvalidOptionError("--min-speakers is larger than --max-speakers")
-        return self
+    """Speaker counts for diarization; validated where the run request is (audio_pipeline/request.py)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +44,10 @@ class Diarization:
 
 
 class Diarizer(Protocol):
+    """A diarization engine: the pipeline reads which model it runs, for provenance and voiceprints."""
+
+    model: ResolvedModel
+
     def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization: ...
 
 
@@ -81,6 +77,11 @@ class PyannoteDiarizer:
         batch = embedding_batch_size or (1 if device == "cpu" else None)
         if batch is not None:
             self._pipeline.embedding_batch_size = batch
+
+    @property
+    def engine(self) -> Any:
+        """pyannote's pipeline itself, for benchmarks that time the engine alone."""
+        return self._pipeline
 
     def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization:
         import torch

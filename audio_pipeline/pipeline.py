@@ -10,42 +10,39 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from . import __version__, audio
 from .analysis import AnalysisOptions, analyze
 from .analysis.roles import SessionHints
 from .attribute import attribute
+from .devices import resolve_device
 from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
-from .errors import InvalidOptionError, TranscriptFormatError
+from .errors import TranscriptFormatError
 from .models import ResolvedModel, resolve_asr, resolve_diarization
-from .schema import Provenance, Speaker, Transcript, TranscriptWarning
+from .request import RunRequest
+from .schema import (
+    AnalysisParameters,
+    AsrParameters,
+    DiarizationParameters,
+    Provenance,
+    RunParameters,
+    SessionHintParameters,
+    Transcript,
+    TranscriptWarning,
+)
 from .settings import Settings
 from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber, WordOrderer, build_prompt
-from .voiceprints import Voiceprint, VoiceprintRegistry
+from .voiceprints import Voiceprint, VoiceprintRegistry, match_enrolled
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("decode", "load_models", "transcribe", "diarize", "attribute", "analyze")
 _ENGINE_PACKAGES = ("faster-whisper", "ctranslate2", "pyannote.audio", "torch", "av", "onnxruntime")
-
-
-@dataclass(frozen=True)
-class TranscribeOptions:
-    """Per-recording options; anything left None falls back to Settings."""
-
-    num_speakers: int | None = None
-    min_speakers: int | None = None
-    max_speakers: int | None = None
-    device: str | None = None
-    asr_model: str | None = None
-    language: str | None = None
-    session: SessionHints | None = None  # who attended, for speaker roles
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -70,22 +67,6 @@ class _StageClock:
         yield
         self.report(name, 1.0)
         self.timings_s[name] = round(time.perf_counter() - clock, 3)
-
-
-def cuda_available() -> bool:
-    import ctranslate2
-
-    return bool(ctranslate2.get_cuda_device_count() > 0)
-
-
-def resolve_device(requested: str) -> str:
-    if requested not in {"auto", "cpu", "cuda"}:
-        raise InvalidOptionError("--device must be auto, cpu or cuda")
-    if requested == "auto":
-        return "cuda" if cuda_available() else "cpu"
-    if requested == "cuda" and not cuda_available():
-        raise InvalidOptionError("--device cuda was asked for but no CUDA GPU is usable here; use --device cpu")
-    return requested
 
 
 def _engine_versions() -> dict[str, str]:
@@ -116,22 +97,20 @@ class TranscriptionPipeline:
         self._diarizer = diarizer
 
     # -- engines -------------------------------------------------------------------------
-    def _resolve_models(self, model_name: str) -> tuple[ResolvedModel, ResolvedModel]:
+    def resolve_models(self, asr_model: str | None = None, device: str = "cpu") -> tuple[ResolvedModel, ResolvedModel]:
         """Find both models on disk (cheap), so a missing one fails before any real work."""
-        asr = self._transcriber.model if self._transcriber else resolve_asr(model_name, self.settings)  # type: ignore[attr-defined]
-        diar = (
-            self._diarizer.model  # type: ignore[attr-defined]
-            if self._diarizer
-            else resolve_diarization(self.settings.diarization_model, self.settings)
-        )
+        default_asr = "large-v3-turbo" if device == "cuda" else "small.en"
+        name = asr_model or self.settings.asr_model or default_asr
+        asr = self._transcriber.model if self._transcriber else resolve_asr(name, self.settings)
+        diar = self._diarizer.model if self._diarizer else resolve_diarization(self.settings.diarization_model, self.settings)
         return asr, diar
 
-    def _engines(self, device: str, asr: ResolvedModel, diar: ResolvedModel) -> tuple[Transcriber, Diarizer, str]:
-        """Load (once per process) the engines for resolved models."""
+    def engines(self, device: str, asr: ResolvedModel, diar: ResolvedModel) -> tuple[Transcriber, Diarizer]:
+        """The engines for resolved models, loaded once per process (the ones passed in, if any)."""
         compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
         transcriber = self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
         diarizer = self._diarizer or PyannoteDiarizer(diar, device, self.settings.diarization_embedding_batch_size)
-        return transcriber, diarizer, getattr(transcriber, "compute_type", compute_type)
+        return transcriber, diarizer
 
     def asr_options(self, model: ResolvedModel, language: str) -> AsrOptions:
         s = self.settings
@@ -148,21 +127,23 @@ class TranscriptionPipeline:
         return self.settings.audio_limits()
 
     # -- the run -------------------------------------------------------------------------
-    def run(self, path: Path, options: TranscribeOptions | None = None, progress: ProgressCallback | None = None) -> Transcript:
-        options = options or TranscribeOptions()
+    def run(self, path: Path, request: RunRequest | None = None, progress: ProgressCallback | None = None) -> Transcript:
+        """Transcribe, diarize, attribute and analyse one recording. ``request`` was validated where it was built."""
+        request = request or RunRequest()
         stages = _StageClock(progress or _no_progress)
         settings = self.settings
-        hint = SpeakerCountHint(options.num_speakers, options.min_speakers, options.max_speakers).validated()
-        device = resolve_device(options.device or settings.device)
-        default_asr = "large-v3-turbo" if device == "cuda" else "small.en"
-        asr_model, diar_model = self._resolve_models(options.asr_model or settings.asr_model or default_asr)
+        hint = request.speaker_hint()
+        session = request.session_hints()
+        device = resolve_device(request.device or settings.device)
+        asr_model, diar_model = self.resolve_models(request.asr_model, device)
 
         with stages.stage("decode"):
             decoded = audio.load(Path(path), self.limits())
         with stages.stage("load_models"):
-            transcriber, diarizer, compute_type = self._engines(device, asr_model, diar_model)
+            transcriber, diarizer = self.engines(device, asr_model, diar_model)
+        compute_type = transcriber.compute_type
 
-        language = options.language or settings.language
+        language = request.language or settings.language
         asr_options = self.asr_options(asr_model, language)
         with stages.stage("transcribe"):
             run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: stages.report("transcribe", f))
@@ -186,7 +167,13 @@ class TranscriptionPipeline:
                 diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
         with stages.stage("attribute"):
             attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
-            speakers = self._match_enrolled(attributed.speakers, diarization, attributed.speaker_ids)
+            speakers = match_enrolled(
+                attributed.speakers,
+                diarization.embeddings,
+                attributed.speaker_ids,
+                settings.data_dir,
+                settings.enrollment_threshold,
+            )
 
         warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diar_model)
         if run.language_probability is not None and asr_options.language is None and run.language_probability < 0.5:
@@ -197,23 +184,25 @@ class TranscriptionPipeline:
                     f"({run.language_probability:.2f}); pass --language if it is wrong.",
                 )
             )
-        parameters: dict[str, Any] = {
-            "language": language,
-            "beam_size": asr_options.beam_size,
-            "initial_prompt": asr_options.initial_prompt,
-            "max_new_tokens": asr_options.max_new_tokens,
-            "keep_non_speech_tags": asr_options.keep_non_speech_tags,
-            "temperature_fallback": asr_options.temperature_fallback,
-            "word_timestamps": True,
-            "vad_filter": True,
-            "num_speakers": hint.num_speakers,
-            "min_speakers": hint.min_speakers,
-            "max_speakers": hint.max_speakers,
-            "attribution_tolerance_s": settings.attribution_tolerance_s,
-            "max_duration_s": settings.max_duration_s,
-            **_analysis_parameters(self.analysis_options()),
-            "session_hints": options.session.describe() if options.session else None,
-        }
+        options = RunParameters(
+            asr=AsrParameters(
+                language=language,
+                beam_size=asr_options.beam_size,
+                initial_prompt=asr_options.initial_prompt,
+                max_new_tokens=asr_options.max_new_tokens,
+                keep_non_speech_tags=asr_options.keep_non_speech_tags,
+                temperature_fallback=asr_options.temperature_fallback,
+            ),
+            diarization=DiarizationParameters(
+                num_speakers=hint.num_speakers,
+                min_speakers=hint.min_speakers,
+                max_speakers=hint.max_speakers,
+                attribution_tolerance_s=settings.attribution_tolerance_s,
+            ),
+            analysis=_analysis_parameters(self.analysis_options()),
+            session_hints=_hint_parameters(session),
+            max_duration_s=settings.max_duration_s,
+        )
         transcript = Transcript(
             recording=decoded.info,
             provenance=Provenance(
@@ -224,7 +213,7 @@ class TranscriptionPipeline:
                 asr_compute_type=compute_type,
                 diarization_model=diar_model.info(),
                 engine_versions=_engine_versions(),
-                parameters=parameters,
+                options=options,
                 timings_s=stages.timings_s,
             ),
             language=run.language,
@@ -234,44 +223,15 @@ class TranscriptionPipeline:
             warnings=warnings,
         )
         with stages.stage("analyze"):
-            transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=options.session)
+            transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=session)
         transcript.provenance.timings_s.update(stages.timings_s)
         return transcript
-
-    def _match_enrolled(self, speakers: list[Speaker], diarization: Diarization, ids: dict[str, str]) -> list[Speaker]:
-        """Name speakers whose voice matches an enrolled clinician; their role is then fixed."""
-        registry = VoiceprintRegistry(self.settings.data_dir)
-        if not registry.path.exists():
-            return speakers
-        by_id = {ids[label]: vector for label, vector in diarization.embeddings.items() if label in ids}
-        matched = []
-        for speaker in speakers:
-            found = registry.match(by_id[speaker.id], self.settings.enrollment_threshold) if speaker.id in by_id else None
-            if found is None:
-                matched.append(speaker)
-                continue
-            voiceprint, similarity = found
-            logger.info("a speaker matched an enrolled clinician (cosine %.2f)", similarity)
-            matched.append(
-                speaker.model_copy(
-                    update={
-                        "role": voiceprint.role,
-                        "role_source": "enrolled",
-                        "enrolled_id": voiceprint.id,
-                        "role_confidence": round(min(1.0, 0.9 + 0.1 * similarity), 3),
-                        "evidence": [f"voice matches enrolled clinician {voiceprint.id} (cosine {similarity:.2f})"],
-                    }
-                )
-            )
-        return matched
 
     def enroll(self, clinician_id: str, role: str, paths: list[Path], device: str | None = None) -> Voiceprint:
         """Store a clinician's voiceprint from recordings where they are the main speaker."""
         device = resolve_device(device or self.settings.device)
         diar_model = (
-            self._diarizer.model  # type: ignore[attr-defined]
-            if self._diarizer
-            else resolve_diarization(self.settings.diarization_model, self.settings)
+            self._diarizer.model if self._diarizer else resolve_diarization(self.settings.diarization_model, self.settings)
         )
         diarizer = self._diarizer or PyannoteDiarizer(diar_model, device, self.settings.diarization_embedding_batch_size)
         embeddings = []
@@ -312,23 +272,32 @@ class TranscriptionPipeline:
             )
         with stages.stage("analyze"):
             result = analyze(transcript, decoded.waveform, self.analysis_options(), recount_speakers=True, hints=session)
-        parameters = {
-            **result.provenance.parameters,
-            **_analysis_parameters(self.analysis_options()),
-            "session_hints": session.describe() if session else None,
-        }
-        provenance = result.provenance.model_copy(update={"parameters": parameters, "analyzed_at": datetime.now(UTC)})
+        previous = result.provenance.options
+        options = RunParameters(
+            asr=previous.asr if previous else None,
+            diarization=previous.diarization if previous else None,
+            analysis=_analysis_parameters(self.analysis_options()),
+            session_hints=_hint_parameters(session),
+            max_duration_s=previous.max_duration_s if previous else None,
+        )
+        provenance = result.provenance.model_copy(update={"options": options, "analyzed_at": datetime.now(UTC)})
         return result.model_copy(update={"provenance": provenance})
 
 
-def _analysis_parameters(options: AnalysisOptions) -> dict[str, Any]:
-    return {
-        "min_pause_s": options.min_pause_s,
-        "silence_min_s": options.min_silence_s,
-        "silence_trigger_window_s": options.trigger_window_s,
-        "emotion_min_score": options.min_emotion_score,
-        "emotion_lexicon": options.lexicon.name,
-    }
+def _analysis_parameters(options: AnalysisOptions) -> AnalysisParameters:
+    return AnalysisParameters(
+        min_pause_s=options.min_pause_s,
+        silence_min_s=options.min_silence_s,
+        silence_trigger_window_s=options.trigger_window_s,
+        emotion_min_score=options.min_emotion_score,
+        emotion_lexicon=options.lexicon.name,
+    )
+
+
+def _hint_parameters(session: SessionHints | None) -> SessionHintParameters | None:
+    if session is None:
+        return None
+    return SessionHintParameters(attendees=dict(session.attendees), patient_age=session.patient_age, setting=session.setting)
 
 
 def _ordered(segment: AsrSegment, orderer: WordOrderer) -> AsrSegment:

@@ -50,6 +50,52 @@ class ModelInfo(_Model):
     synthetic: bool = Field(False, description="True for random-weight test models: the text is nonsense.")
 
 
+class AsrParameters(_Model):
+    """The recognizer's options for this run (as faster-whisper's TranscriptionOptions)."""
+
+    language: str
+    beam_size: int
+    initial_prompt: str | None
+    max_new_tokens: int | None
+    keep_non_speech_tags: bool
+    temperature_fallback: bool
+    word_timestamps: bool = True
+    vad_filter: bool = True
+
+
+class DiarizationParameters(_Model):
+    num_speakers: int | None
+    min_speakers: int | None
+    max_speakers: int | None
+    attribution_tolerance_s: float
+
+
+class AnalysisParameters(_Model):
+    """Named as the settings that set them (ALLIANCE_MIN_PAUSE_S...)."""
+
+    min_pause_s: float
+    silence_min_s: float
+    silence_trigger_window_s: float
+    emotion_min_score: float
+    emotion_lexicon: str = Field(description="File name of the emotion lexicon used (the shipped one, or a site's own).")
+
+
+class SessionHintParameters(_Model):
+    attendees: dict[str, int] = Field(default_factory=dict)
+    patient_age: int | None = None
+    setting: str | None = None
+
+
+class RunParameters(_Model):
+    """Every option a run used, by stage (schema 1.5.0; earlier transcripts have the loose ``parameters``)."""
+
+    asr: AsrParameters | None = Field(None, description="None on a transcript analysed again that predates 1.5.0.")
+    diarization: DiarizationParameters | None = None
+    analysis: AnalysisParameters
+    session_hints: SessionHintParameters | None = None
+    max_duration_s: float | None = None
+
+
 class Provenance(_Model):
     package: str = "alliance"
     package_version: str
@@ -59,7 +105,10 @@ class Provenance(_Model):
     asr_compute_type: str
     diarization_model: ModelInfo | None
     engine_versions: dict[str, str]
-    parameters: dict[str, Any] = Field(description="Every option the run used.")
+    options: RunParameters | None = Field(None, description="Every option the run used, by stage (from 1.5.0).")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Transcripts before 1.5.0: the options as a loose dict (now in options)."
+    )
     timings_s: dict[str, float] = Field(default_factory=dict, description="Wall seconds per stage.")
     analyzed_at: datetime | None = Field(None, description="When analysis was last re-run on a corrected transcript.")
 

@@ -1,4 +1,4 @@
-"""The one settings class. Every value can be set by an environment variable ALLIANCE_<NAME>."""
+"""The library's settings. Every value can be set by an environment variable ALLIANCE_<NAME>."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DEFAULT_VOCABULARY = (
 
 
 class Settings(BaseSettings):
-    """Configuration for the library, the CLI and (later) the service."""
+    """What the library reads. Delivery layers extend it (service/settings.py) with their own fields."""
 
     model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
 
@@ -80,20 +80,6 @@ class Settings(BaseSettings):
         0.75, ge=-1, le=1, description="Cosine similarity above which a voice matches an enrolled clinician."
     )
 
-    # HTTP service (alliance serve)
-    service_host: str = Field("127.0.0.1", description="Listen address; anything but loopback needs API keys to exist.")
-    service_port: int = Field(8000, ge=1, le=65535)
-    service_dir: Path | None = Field(None, description="Uploads, results and the job database; default DATA_DIR/service.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file in SERVICE_DIR.")
-    service_workers: int = Field(1, ge=1, le=16, description="Job worker processes (each loads the models once).")
-    max_upload_bytes: int = Field(2 * 1024**3, ge=1024, description="Uploads over this are refused with 413.")
-    max_jobs_per_owner: int = Field(10, ge=1, description="Queued plus running jobs one owner may have.")
-    max_jobs_total: int = Field(200, ge=1, description="Queued plus running jobs in all.")
-    job_max_attempts: int = Field(3, ge=1, le=10, description="Runs of a job interrupted by a crash before it fails.")
-    keep_audio: bool = Field(False, description="Keep uploaded audio after its job succeeds (default: delete it).")
-    retention_days: float = Field(30.0, gt=0, description="Recordings and results older than this are purged.")
-    cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API (none).")
-
     # Input limits
     max_duration_s: float = Field(4 * 3600.0, gt=0)
     max_channels: int = Field(32, ge=1)
@@ -104,9 +90,3 @@ class Settings(BaseSettings):
         from .audio import AudioLimits  # here, so reading settings does not load the decoder
 
         return AudioLimits(self.max_duration_s, self.max_channels, self.min_sample_rate_hz, self.max_sample_rate_hz)
-
-    def service_path(self) -> Path:
-        return self.service_dir or self.data_dir / "service"
-
-    def database(self) -> str:
-        return self.database_url or f"sqlite:///{self.service_path() / 'alliance.db'}"

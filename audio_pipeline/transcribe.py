@@ -52,6 +52,11 @@ class AsrRun:
 
 
 class Transcriber(Protocol):
+    """A speech recognizer: the pipeline reads which model it runs and at what precision, for provenance."""
+
+    model: ResolvedModel
+    compute_type: str
+
     def transcribe(self, waveform: np.ndarray, options: AsrOptions, progress: Callable[[float], None]) -> AsrRun: ...
 
 

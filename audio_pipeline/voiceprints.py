@@ -9,8 +9,10 @@ transcript; only the pseudonymous id does.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, InvalidOptionError
-from .schema import ROLES
+from .schema import ROLES, Speaker
 
 FILE_NAME = "voiceprints.json"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,3 +120,36 @@ class VoiceprintRegistry:
         best = max(prints, key=lambda v: float(probe @ v.embedding))
         similarity = float(probe @ best.embedding)
         return (best, similarity) if similarity >= threshold else None
+
+
+def match_enrolled(
+    speakers: list[Speaker], embeddings: Mapping[str, np.ndarray], ids: Mapping[str, str], data_dir: Path, threshold: float
+) -> list[Speaker]:
+    """Name speakers whose voice matches an enrolled clinician; their role is then fixed.
+
+    ``embeddings`` are keyed by diarization label, ``ids`` maps those labels to transcript speaker ids.
+    """
+    registry = VoiceprintRegistry(data_dir)
+    if not registry.path.exists():
+        return speakers
+    by_id = {ids[label]: vector for label, vector in embeddings.items() if label in ids}
+    matched = []
+    for speaker in speakers:
+        found = registry.match(by_id[speaker.id], threshold) if speaker.id in by_id else None
+        if found is None:
+            matched.append(speaker)
+            continue
+        voiceprint, similarity = found
+        logger.info("a speaker matched an enrolled clinician (cosine %.2f)", similarity)
+        matched.append(
+            speaker.model_copy(
+                update={
+                    "role": voiceprint.role,
+                    "role_source": "enrolled",
+                    "enrolled_id": voiceprint.id,
+                    "role_confidence": round(min(1.0, 0.9 + 0.1 * similarity), 3),
+                    "evidence": [f"voice matches enrolled clinician {voiceprint.id} (cosine {similarity:.2f})"],
+                }
+            )
+        )
+    return matched

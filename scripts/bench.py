@@ -78,13 +78,16 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     import torch
 
     from audio_pipeline import audio
-    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+    from audio_pipeline.diarize import PyannoteDiarizer
+    from audio_pipeline.pipeline import TranscriptionPipeline
+    from audio_pipeline.request import RunRequest
     from audio_pipeline.settings import Settings
+    from audio_pipeline.transcribe import WhisperTranscriber
 
     # Random weights fail Whisper's quality checks on every window, so fallback would re-decode each
     # window up to six times, which a real model rarely does; the bench times one decode per window.
     pipeline = TranscriptionPipeline(Settings(models_dir=models_dir, device="cpu", asr_temperature_fallback=False))
-    options = TranscribeOptions(asr_model=asr_name, device="cpu", num_speakers=2)
+    options = RunRequest(asr_model=asr_name, device="cpu", num_speakers=2)
     # Warm both engines on a short clip first, so neither timed run pays one-off start-up costs.
     head = audio_path.with_suffix(".warmup.wav")
     sf.write(head, sf.read(audio_path, frames=20 * 16000, dtype="float32")[0], 16000)
@@ -94,16 +97,17 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     timings = transcript.provenance.timings_s
 
     # The same engines, already loaded, timed alone on the same waveform with the same options.
-    transcriber, diarizer, _ = pipeline._engines("cpu", *pipeline._resolve_models(asr_name))
+    transcriber, diarizer = pipeline.engines("cpu", *pipeline.resolve_models(asr_name))
+    assert isinstance(transcriber, WhisperTranscriber) and isinstance(diarizer, PyannoteDiarizer)
     waveform = audio.load(audio_path, pipeline.limits()).waveform
-    kwargs = transcriber.engine_kwargs(pipeline.asr_options(transcriber.model, "en"))  # type: ignore[attr-defined]
+    kwargs = transcriber.engine_kwargs(pipeline.asr_options(transcriber.model, "en"))
     clock = time.perf_counter()
-    segments, _ = transcriber.engine.transcribe(waveform, **kwargs)  # type: ignore[attr-defined]
+    segments, _ = transcriber.engine.transcribe(waveform, **kwargs)
     for _ in segments:
         pass
     raw_asr_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    diarizer._pipeline({"waveform": torch.from_numpy(waveform)[None], "sample_rate": 16000}, num_speakers=2)  # type: ignore[attr-defined]
+    diarizer.engine({"waveform": torch.from_numpy(waveform)[None], "sample_rate": 16000}, num_speakers=2)
     raw_diar_s = time.perf_counter() - clock
 
     return {

@@ -1,1 +1,1 @@
-"""Delivery around the audio_pipeline library: the CLI now, the HTTP service and batch later."""
+"""Delivery around the audio_pipeline library: the CLI, the HTTP service, its job workers, and batch."""

@@ -3,51 +3,39 @@
 from __future__ import annotations
 
 import gc
-import ipaddress
 import logging
 
 from audio_pipeline.errors import InvalidOptionError
-from audio_pipeline.settings import Settings
 
 from .api.app import create_app
 from .api.deps import ServiceState
 from .jobs.queue import SqlJobQueue
 from .jobs.supervisor import Supervisor
 from .keys import any_keys
+from .settings import ServiceSettings
 from .storage import FileStorage
 from .store import Store
 
 logger = logging.getLogger(__name__)
 
 
-def open_state(settings: Settings) -> ServiceState:
+def open_state(settings: ServiceSettings) -> ServiceState:
     root = settings.service_path()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store(settings.database())
     return ServiceState(settings, store, SqlJobQueue(store), FileStorage(root))
 
 
-def check_safe(settings: Settings, store: Store) -> None:
-    """Refuse configurations that would expose PHI."""
-    if not _loopback(settings.service_host) and not any_keys(store):
+def check_safe(settings: ServiceSettings, store: Store) -> None:
+    """Refuse to expose the service before any key exists (the other unsafe settings fail as they are read)."""
+    if not settings.loopback_only and not any_keys(store):
         raise InvalidOptionError(
             f"refusing to listen on {settings.service_host} with no API keys: anyone could reach the service; "
             "create one with 'alliance keys create --owner NAME' first"
         )
-    if "*" in settings.cors_origins:
-        raise InvalidOptionError("ALLIANCE_CORS_ORIGINS may not be '*'; list the browser origins that may call the API")
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def serve(settings: Settings, log_level: int) -> None:
+def serve(settings: ServiceSettings, log_level: int) -> None:
     import uvicorn
 
     state = open_state(settings)

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .output import atomic_write_text
+from audio_pipeline.files import atomic_write_text
 
 
 class FileStorage:

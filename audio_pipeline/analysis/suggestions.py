@@ -7,16 +7,15 @@ nothing here codes a transcript.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from ..codebook import load_codebook
-from ..errors import InvalidOptionError, data_file_errors
+from ..datafiles import data_file
+from ..errors import InvalidOptionError
 from ..schema import CodeSuggestion, Segment
 
 DEFAULT_RULES = Path(__file__).with_name("data") / "suggestion_rules.yaml"
@@ -35,22 +34,20 @@ class SuggestionRule:
     clinician_only: bool
 
 
-@functools.lru_cache(maxsize=4)
-def load_rules(path: Path = DEFAULT_RULES) -> tuple[SuggestionRule, ...]:
+@data_file("the suggestion rules", DEFAULT_RULES)
+def load_rules(data: Any) -> tuple[SuggestionRule, ...]:
     codes = load_codebook().paths
-    with data_file_errors("the suggestion rules"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rules = tuple(
-            SuggestionRule(
-                id=r["id"],
-                code=r["code"],
-                confidence=float(r["confidence"]),
-                pattern=re.compile(r["pattern"], re.IGNORECASE),
-                unless=tuple(re.compile(p, re.IGNORECASE) for p in r.get("unless", [])),
-                clinician_only=r.get("speakers", "clinician") == "clinician",
-            )
-            for r in data["rules"]
+    rules = tuple(
+        SuggestionRule(
+            id=r["id"],
+            code=r["code"],
+            confidence=float(r["confidence"]),
+            pattern=re.compile(r["pattern"], re.IGNORECASE),
+            unless=tuple(re.compile(p, re.IGNORECASE) for p in r.get("unless", [])),
+            clinician_only=r.get("speakers", "clinician") == "clinician",
         )
+        for r in data["rules"]
+    )
     unknown = sorted({r.code for r in rules} - codes)
     if unknown:
         raise InvalidOptionError(f"suggestion rules name codes that are not in the codebook: {', '.join(unknown)}")

@@ -137,8 +137,8 @@ def coded_suggestions(transcript: Transcript) -> list[tuple[CodeSuggestion, bool
                 decided[d.suggestion_id] = d
     kept = []
     for sug in transcript.code_suggestions:
-        d = decided.get(sug.id)
-        if d is not None and d.decision == "rejected":
+        found = decided.get(sug.id)
+        if found is not None and found.decision == "rejected":
             continue
-        kept.append((sug, d is not None and d.decision == "confirmed"))
+        kept.append((sug, found is not None and found.decision == "confirmed"))
     return kept

@@ -10,10 +10,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from audio_pipeline.settings import Settings
-
-from ..jobs.queue import SqlJobQueue
+from ..jobs.queue import JobQueue
 from ..keys import owner_of
+from ..settings import ServiceSettings
 from ..storage import FileStorage
 from ..store import Job, Recording, Store
 from .problems import Problem, not_found
@@ -23,9 +22,9 @@ Row = TypeVar("Row", Recording, Job)
 
 @dataclass
 class ServiceState:
-    settings: Settings
+    settings: ServiceSettings
     store: Store
-    queue: SqlJobQueue
+    queue: JobQueue
     storage: FileStorage
     workers_alive: Callable[[], bool] = lambda: True
 

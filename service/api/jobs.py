@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from audio_pipeline.analysis.roles import SessionHints
-from audio_pipeline.deid import parse_names
+from audio_pipeline.deid import deidentified
 from audio_pipeline.errors import InputError
 from audio_pipeline.export import FORMATS, ExportOptions, export
+from audio_pipeline.request import RunHints
 from audio_pipeline.schema import load_transcript
 
-from ..deid_outputs import deidentified
+from .. import crud
+from ..naming import export_file_name
 from ..store import CLOSED_STATES, Job
 from .deps import Owner, ServiceState, State, client_of, owned
 from .problems import Problem, documented
@@ -25,21 +26,10 @@ Format = Literal["json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"]
 _RETRY_AFTER_S = "30"
 
 
-class JobRequest(BaseModel):
+class JobRequest(RunHints):
+    """A job: the recording and the run hints, validated by the library's one request model."""
+
     recording_id: str = Field(max_length=40)
-    num_speakers: int | None = Field(None, ge=1, le=20)
-    min_speakers: int | None = Field(None, ge=1, le=20)
-    max_speakers: int | None = Field(None, ge=1, le=20)
-    attendees: str | None = Field(None, max_length=200, examples=["oncologist=1,parent=2,patient=1"])
-    patient_age: int | None = Field(None, ge=0, le=40)
-    setting: Literal["clinic", "inpatient", "telephone"] | None = None
-    language: str | None = Field(None, pattern=r"^(auto|[a-z]{2,3})$")
-    names: str | None = Field(
-        None,
-        max_length=1000,
-        description="Participants' names, used only for de-identified transcripts (?deidentify=true).",
-        examples=["patient=Emma Smith/Em,parent=Sarah,oncologist=Patel"],
-    )
 
 
 class JobError(BaseModel):
@@ -93,23 +83,13 @@ def submit(body: JobRequest, request: Request, response: Response, service: Stat
     recording = owned_recording(service, owner, body.recording_id)
     if recording.audio_deleted_at is not None:
         raise Problem(409, "audio_deleted", "this recording's audio was deleted after its job; upload it again")
-    if body.attendees:
-        try:
-            SessionHints.parse(body.attendees, body.patient_age, body.setting)
-        except InputError as exc:
-            raise Problem(422, exc.code, exc.message.replace("--attendees", "attendees")) from None
-    try:
-        parse_names(body.names)
-    except InputError as exc:
-        raise Problem(422, exc.code, exc.message.replace("--names", "names")) from None
-    if body.min_speakers and body.max_speakers and body.min_speakers > body.max_speakers:
-        raise Problem(422, "invalid_option", "min_speakers is larger than max_speakers")
     limits = service.settings
     if service.queue.open_jobs(owner) >= limits.max_jobs_per_owner:
         raise Problem(429, "too_many_jobs", "you have as many open jobs as allowed; retry later", {"Retry-After": _RETRY_AFTER_S})
     if service.queue.open_jobs() >= limits.max_jobs_total:
         raise Problem(429, "queue_full", "the queue is full; retry later", {"Retry-After": _RETRY_AFTER_S})
-    job = service.queue.enqueue(owner, recording.id, body.model_dump(exclude={"recording_id"}))
+    # The queue stores the dumped hints; the worker validates them back into the same model.
+    job = service.queue.enqueue(owner, recording.id, body.model_dump(exclude={"recording_id"}, exclude_none=True))
     service.store.audit("job_submitted", owner, ("job", job.id), client_of(request), 202)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobOut.of(owned_job(service, owner, job.id))
@@ -163,7 +143,8 @@ def transcript(
         result = export(transcript, format, ExportOptions(service.settings.export_pause_threshold_s, title=job_id))
     except InputError as exc:
         raise Problem(500, "internal_error", "the stored transcript could not be read") from exc
-    headers = {"Content-Disposition": f'attachment; filename="{job_id}.{result.extension}"'}
+    name = export_file_name(job_id, format, result.extension, deidentify)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(result.content, media_type=result.media_type, headers=headers)
 
 
@@ -186,11 +167,6 @@ def cancel(job_id: str, request: Request, service: State, owner: Owner) -> JobOu
 @router.delete("/{job_id}", status_code=204, summary="Delete a job and its results (cancelling it if it runs)")
 def delete(job_id: str, request: Request, service: State, owner: Owner) -> Response:
     owned_job(service, owner, job_id)
-    service.queue.cancel(job_id)
-    service.storage.delete_results(job_id)
-    with service.store.session() as session:
-        found = session.get(Job, job_id)
-        if found is not None:
-            session.delete(found)
+    crud.delete_job(service.store, service.storage, service.queue, job_id)
     service.store.audit("job_deleted", owner, ("job", job_id), client_of(request), 204)
     return Response(status_code=204)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audio_pipeline.errors import AllianceError, InputError
+from audio_pipeline.request import FieldProblem, field_message, json_pointer
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,17 @@ def not_found(kind: str) -> Problem:
     return Problem(404, f"{kind}_not_found", f"no {kind} with this id")
 
 
+def _described(errors: Sequence[Any]) -> list[str]:
+    """Each invalid field as a JSON pointer into the body ("/max_speakers must be at most 20"), in our words."""
+    found: dict[str, None] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        where = loc[1:] if loc[:1] == ["body"] else loc
+        pointer = "/" + "/".join(where) if where else "request body"
+        found[FieldProblem(pointer, field_message(error)).describe(str, json_pointer)] = None
+    return list(found)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
@@ -83,8 +96,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = sorted({".".join(str(p) for p in error.get("loc", ())) for error in exc.errors()})
-        return problem_response(422, "invalid_request", f"invalid or missing: {', '.join(fields) or 'request body'}")
+        return problem_response(422, "invalid_request", "; ".join(_described(exc.errors())) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from audio_pipeline import audio
 from audio_pipeline.errors import InputError
 
-from ..store import Job, Recording, new_id
+from .. import crud
+from ..store import Recording, new_id
 from .deps import Owner, ServiceState, State, client_of, owned
 from .problems import Problem, documented
 
@@ -212,19 +213,6 @@ def get_recording(recording_id: str, service: State, owner: Owner) -> RecordingO
 @router.delete("/{recording_id}", status_code=204, summary="Delete a recording, its audio and every result made from it")
 def delete_recording(recording_id: str, request: Request, service: State, owner: Owner) -> Response:
     owned_recording(service, owner, recording_id)
-    with service.store.session() as session:
-        jobs = list(session.scalars(select(Job).where(Job.recording_id == recording_id)))
-    for job in jobs:
-        service.queue.cancel(job.id)
-        service.storage.delete_results(job.id)
-    service.storage.delete_audio(recording_id)
-    with service.store.session() as session:
-        for job in jobs:
-            found = session.get(Job, job.id)
-            if found is not None:
-                session.delete(found)
-        recording = session.get(Recording, recording_id)
-        if recording is not None:
-            session.delete(recording)
+    crud.delete_recording(service.store, service.storage, service.queue, recording_id)
     service.store.audit("recording_deleted", owner, ("recording", recording_id), client_of(request), 204)
     return Response(status_code=204)

@@ -13,9 +13,8 @@ from typing import Any, TextIO
 from audio_pipeline.pipeline import STAGES
 
 from ..progress import STAGE_LABELS
-from .runner import BatchReport, Job
 from .summary import SessionResult
-from .worker import ProgressEvent
+from .types import BatchReport, Job, ProgressEvent
 
 # Rough share of a session's time per stage, so one bar moves evenly (transcription and diarization dominate).
 _STAGE_WEIGHTS = {"decode": 0.02, "load_models": 0.03, "transcribe": 0.45, "diarize": 0.45, "attribute": 0.01, "analyze": 0.04}

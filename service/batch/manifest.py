@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_pipeline.analysis.roles import SETTINGS, SessionHints
-from audio_pipeline.deid import parse_names
-from audio_pipeline.errors import InputError, InvalidOptionError
+from audio_pipeline.errors import InputError
+from audio_pipeline.request import RunRequest, RunRequestError, run_request
 
 REQUIRED = ("session_id", "file")
 OPTIONAL = (
@@ -33,6 +32,7 @@ OPTIONAL = (
     "notes",
 )
 COLUMNS = REQUIRED + OPTIONAL
+_REQUEST_COLUMNS = ("setting", "attendees", "patient_age", "num_speakers", "min_speakers", "max_speakers", "names")
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -55,8 +55,11 @@ class SessionSpec:
     names: str = ""  # for --deidentify only; never logged, and sent only with a --server job
     notes: str = ""
 
-    def hints(self) -> SessionHints:
-        return SessionHints.parse(self.attendees, self.patient_age, self.setting)
+    @property
+    def request(self) -> RunRequest:
+        """The run request; its values were checked when the manifest was read."""
+        values = self.options() | {"names": self.names or None}
+        return run_request(values, RunRequest)
 
     def options(self) -> dict[str, object]:
         """What about this session changes its result (part of its resume key)."""
@@ -76,7 +79,8 @@ class ManifestProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.message}"
+        # "row 4, column max_speakers is smaller than min_speakers"; other problems read "row 4: file is empty".
+        return f"row {self.row}, {self.message}" if self.message.startswith("column ") else f"row {self.row}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -208,35 +212,23 @@ def _check_row(row: dict[str, str], root: Path) -> list[str]:
             dt.date.fromisoformat(row["date"])
         except ValueError:
             found.append("date must be written YYYY-MM-DD")
-    if row.get("setting") and row["setting"].lower() not in SETTINGS:
-        found.append(f"setting must be one of {', '.join(SETTINGS)}")
-    counts = {c: row.get(c, "") for c in ("num_speakers", "min_speakers", "max_speakers")}
-    for column, value in counts.items():
-        if value and (not value.isdigit() or not 1 <= int(value) <= 20):
-            found.append(f"{column} must be a whole number from 1 to 20")
-    low, high = counts["min_speakers"], counts["max_speakers"]
-    if low.isdigit() and high.isdigit() and int(low) > int(high):
-        found.append("min_speakers is larger than max_speakers")
-    age = row.get("patient_age", "")
-    if age and (not age.isdigit() or not 0 <= int(age) <= 40):
-        found.append("patient_age must be a whole number of years from 0 to 40")
-    if row.get("attendees"):
-        try:
-            SessionHints.parse(_attendees(row["attendees"]))
-        except InvalidOptionError:
-            found.append(
-                "attendees must look like oncologist=1;parent=2;patient=1 "
-                "(roles: oncologist, other_clinician, parent, patient, other_family)"
-            )
-    if row.get("names"):
-        try:
-            parse_names(_attendees(row["names"]))
-        except InvalidOptionError:
-            found.append(
-                "names must look like patient=Emma Smith/Em;parent=Sarah "
-                "(roles: patient, parent, sibling, family, oncologist, clinician)"
-            )
+    found.extend(_request_problems(row))
     return found
+
+
+def _request_problems(row: dict[str, str]) -> list[str]:
+    """The row's run options, checked by the one RunRequest model and worded as columns."""
+    values: dict[str, str | None] = {column: row.get(column) or None for column in _REQUEST_COLUMNS}
+    for column in ("attendees", "names"):
+        text = values[column]
+        values[column] = _attendees(text) if text else None
+    setting = values["setting"]
+    values["setting"] = setting.lower() if setting else None
+    try:
+        run_request(values, RunRequest)
+    except RunRequestError as exc:
+        return exc.describe(lambda field: f"column {field}", str)
+    return []
 
 
 def _spec(row: dict[str, str], audio: Path, number: int) -> SessionSpec:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -18,22 +17,14 @@ from audio_pipeline.errors import InputError
 from audio_pipeline.export import exporter
 from audio_pipeline.schema import load_transcript
 
+from ..naming import export_file_name
 from .state import BatchState, RunOptions
 from .summary import SessionResult, stats_of
-from .worker import ProgressEvent, deid_name, output_name
-
-if TYPE_CHECKING:
-    from .runner import BatchReporter, Job
+from .types import BatchReporter, Job, ProgressEvent, RemoteServer, ResultLog
 
 logger = logging.getLogger(__name__)
 _POLL_S = 1.0
 _CLOSED = ("succeeded", "failed", "cancelled")
-
-
-@dataclass(frozen=True)
-class RemoteServer:
-    url: str
-    api_key: str
 
 
 class _QueueFull(Exception):
@@ -49,7 +40,7 @@ class RemoteExecution:
         self.client = httpx.Client(
             base_url=server.url.rstrip("/"), headers={"Authorization": f"Bearer {server.api_key}"}, timeout=600
         )
-        self.results: list[SessionResult] = []
+        self.log = ResultLog(reporter)
 
     def run(self) -> list[SessionResult]:
         try:
@@ -74,7 +65,7 @@ class RemoteExecution:
             ) from None
         finally:
             self.client.close()
-        return self.results
+        return self.log.results
 
     def _check(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code == 401:
@@ -119,24 +110,19 @@ class RemoteExecution:
     def _collect(self, job: Job, remote_id: str) -> None:
         session_id = job.spec.session_id
         outputs: dict[str, bytes] = {}
-        copies = [(session_id, False), (deid_name(session_id), True)] if self.options.deidentify else [(session_id, False)]
-        for name, deidentify in copies:
+        for deidentify in (False, True) if self.options.deidentify else (False,):
             for fmt in self.options.formats:
                 params = {"format": fmt, "deidentify": "true"} if deidentify else {"format": fmt}
                 response = self.client.get(f"/v1/jobs/{remote_id}/transcript", params=params)
                 if response.status_code != 200:
                     self._failed(job, "download_failed", f"the {fmt} output could not be fetched")
                     return
-                outputs[output_name(name, fmt, exporter(fmt).extension)] = response.content
-        transcript = load_transcript(outputs[output_name(session_id, "json", "json")].decode("utf-8"))
+                outputs[export_file_name(session_id, fmt, exporter(fmt).extension, deidentify)] = response.content
+        transcript = load_transcript(outputs[export_file_name(session_id, "json", "json")].decode("utf-8"))
         stats = stats_of(transcript)
         elapsed_s = time.perf_counter() - self.started.get(remote_id, time.perf_counter())
         record = self.state.save(session_id, job.key, outputs, stats, transcript.recording.sha256, elapsed_s)
-        result = SessionResult(job.spec, "done", stats=stats, elapsed_s=record.elapsed_s)
-        self.results.append(result)
-        self.reporter.session_finished(result, job)
+        self.log.add(SessionResult(job.spec, "done", stats=stats, elapsed_s=record.elapsed_s), job)
 
     def _failed(self, job: Job, code: str, message: str) -> None:
-        result = SessionResult(job.spec, "failed", error_code=code, error=message)
-        self.results.append(result)
-        self.reporter.session_finished(result, job)
+        self.log.add(SessionResult(job.spec, "failed", error_code=code, error=message), job)

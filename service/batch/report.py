@@ -19,9 +19,9 @@ from audio_pipeline import __version__
 from audio_pipeline.errors import TranscriptFormatError
 from audio_pipeline.schema import ROLES, Transcript, load_transcript
 
+from ..naming import export_file_name
 from .state import BatchState
 from .summary import SessionResult
-from .worker import output_name
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def dyad_plot(dyad_id: str, sessions: list[tuple[SessionResult, Transcript | Non
 
 def _load(state: BatchState, result: SessionResult) -> Transcript | None:
     session_id = result.spec.session_id
-    path = state.session_dir(session_id) / output_name(session_id, "json", "json")
+    path = state.session_dir(session_id) / export_file_name(session_id, "json", "json")
     try:
         return load_transcript(path.read_text(encoding="utf-8"))
     except (OSError, TranscriptFormatError):

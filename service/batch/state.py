@@ -24,16 +24,20 @@ from pydantic import BaseModel
 
 from audio_pipeline import __version__
 from audio_pipeline.errors import InputError, OutputPathError
+from audio_pipeline.files import atomic_write_bytes, atomic_write_text
 from audio_pipeline.settings import Settings
 from audio_pipeline.voiceprints import VoiceprintRegistry
 
-from ..output import atomic_write_bytes, atomic_write_text
 from .manifest import SessionSpec
 
 logger = logging.getLogger(__name__)
 
+# Every name the batch writes in OUT_DIR (export file names come from service/naming.py).
 SESSIONS_DIR = "sessions"
 RECORD_NAME = "session.json"
+SUMMARY_CSV = "summary.csv"
+SUMMARY_HTML = "summary.html"
+LOCK_NAME = ".batch.lock"
 # Settings that shape a transcript or its exports, by name prefix; the rest (paths, threads, the
 # service's limits) cannot change a result, so changing them redoes nothing.
 _RESULT_SETTINGS = (
@@ -165,7 +169,7 @@ def exclusive(out_dir: Path) -> Iterator[None]:
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         raise OutputPathError("the --out folder cannot be created; check the path and its permissions") from None
-    lock_path = out_dir / ".batch.lock"
+    lock_path = out_dir / LOCK_NAME
     handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

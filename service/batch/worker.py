@@ -14,22 +14,18 @@ from typing import Any
 
 from audio_pipeline.errors import AllianceError
 from audio_pipeline.schema import Transcript
+from audio_pipeline.settings import Settings
 
+from ..naming import export_file_name
 from ..processes import setup_child
 from .manifest import SessionSpec
 from .state import RunOptions, SessionStats
 from .summary import stats_of
+from .types import ProgressEvent
 
 logger = logging.getLogger(__name__)
 
 _WORKER: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    session_id: str
-    stage: str
-    fraction: float
 
 
 @dataclass(frozen=True)
@@ -47,13 +43,11 @@ class SessionOutcome:
         return not self.error_code
 
 
-def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) -> None:
-    """Per-process setup; the models themselves load on the first session and stay loaded."""
+def init_worker(events: Queue[ProgressEvent], settings: Settings, cpu_threads: int, log_level: int) -> None:
+    """Per-process setup with the parent's settings; the models load on the first session and stay loaded."""
     setup_child(log_level)
     from audio_pipeline.pipeline import TranscriptionPipeline
-    from audio_pipeline.settings import Settings
 
-    settings = Settings()
     if cpu_threads and not settings.cpu_threads:
         settings = settings.model_copy(update={"cpu_threads": cpu_threads})
         import torch
@@ -65,9 +59,8 @@ def init_worker(events: Queue[ProgressEvent], cpu_threads: int, log_level: int) 
 
 def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
     """Transcribe, analyse and export one recording; any failure becomes this session's outcome."""
-    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
-
-    from ..deid_outputs import deidentified
+    from audio_pipeline.deid import deidentified
+    from audio_pipeline.pipeline import TranscriptionPipeline
 
     started = time.perf_counter()
     pipeline: TranscriptionPipeline = _WORKER["pipeline"]
@@ -77,18 +70,12 @@ def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
         events.put(ProgressEvent(spec.session_id, stage, fraction))
 
     try:
-        run_options = TranscribeOptions(
-            num_speakers=spec.num_speakers,
-            min_speakers=spec.min_speakers,
-            max_speakers=spec.max_speakers,
-            session=spec.hints(),
-        )
-        transcript = pipeline.run(spec.audio_path, run_options, report)
+        transcript = pipeline.run(spec.audio_path, spec.request, report)
         threshold_s = pipeline.settings.export_pause_threshold_s
         outputs = render_outputs(spec.session_id, transcript, options.formats, threshold_s)
         if options.deidentify:
             copy = deidentified(transcript, spec.names, pipeline.settings)
-            outputs |= render_outputs(deid_name(spec.session_id), copy, options.formats, threshold_s)
+            outputs |= render_outputs(spec.session_id, copy, options.formats, threshold_s, deidentified=True)
     except AllianceError as exc:
         return SessionOutcome(spec.session_id, time.perf_counter() - started, error_code=exc.code, error=exc.message)
     except MemoryError:
@@ -112,28 +99,18 @@ def process_session(spec: SessionSpec, options: RunOptions) -> SessionOutcome:
     )
 
 
-def output_name(session_id: str, fmt: str, extension: str) -> str:
-    if fmt == "json":
-        return f"{session_id}.transcript.json"
-    return f"{session_id}.{fmt}.{extension}" if fmt in {"maxqda"} else f"{session_id}.{extension}"
-
-
-def deid_name(session_id: str) -> str:
-    """The de-identified copy's outputs: ID.deid.transcript.json, ID.deid.maxqda.txt..."""
-    return f"{session_id}.deid"
-
-
 def render_outputs(
-    session_id: str, transcript: Transcript, formats: tuple[str, ...], pause_threshold_s: float
+    session_id: str, transcript: Transcript, formats: tuple[str, ...], pause_threshold_s: float, deidentified: bool = False
 ) -> dict[str, bytes]:
+    """ID.transcript.json, ID.maxqda.txt... (ID.deid.* for the de-identified copy)."""
     from audio_pipeline.export import ExportOptions, export
 
     options = ExportOptions(pause_threshold_s=pause_threshold_s, title=session_id)
     outputs: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "json":
-            outputs[output_name(session_id, fmt, "json")] = transcript.to_json().encode("utf-8")
+            outputs[export_file_name(session_id, fmt, "json", deidentified)] = transcript.to_json().encode("utf-8")
             continue
         result = export(transcript, fmt, options)
-        outputs[output_name(session_id, fmt, result.extension)] = result.content
+        outputs[export_file_name(session_id, fmt, result.extension, deidentified)] = result.content
     return outputs

@@ -6,15 +6,12 @@ import logging
 import multiprocessing as mp
 import threading
 import time
-from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
-from sqlalchemy import select
-
-from audio_pipeline.settings import Settings
-
+from .. import crud
+from ..settings import ServiceSettings
 from ..storage import FileStorage
-from ..store import Job, Recording, Store, utcnow
+from ..store import Store
 from .queue import SqlJobQueue
 from .worker import run_worker
 
@@ -24,7 +21,7 @@ _RETENTION_EVERY_S = 3600.0
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, store: Store, storage: FileStorage, log_level: int) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store, storage: FileStorage, log_level: int) -> None:
         self.settings, self.store, self.storage = settings, store, storage
         self.queue = SqlJobQueue(store)
         self.log_level = log_level
@@ -44,7 +41,7 @@ class Supervisor:
         self._thread.start()
 
     def _spawn(self, name: str) -> None:
-        process = self.context.Process(target=run_worker, args=(name, self.log_level), name=name, daemon=True)
+        process = self.context.Process(target=run_worker, args=(name, self.settings, self.log_level), name=name, daemon=True)
         process.start()
         self.workers[name] = process
 
@@ -61,7 +58,7 @@ class Supervisor:
                 self._spawn(name)
             if time.monotonic() - self._last_retention > _RETENTION_EVERY_S:
                 self._last_retention = time.monotonic()
-                purge_expired(self.store, self.storage, self.settings)
+                crud.purge_expired(self.store, self.storage, self.settings)
 
     def stop(self) -> None:
         self._stop.set()
@@ -69,28 +66,3 @@ class Supervisor:
             process.terminate()
         for process in self.workers.values():
             process.join(timeout=10)
-
-
-def purge_expired(store: Store, storage: FileStorage, settings: Settings) -> int:
-    """Recordings older than the retention age go with their audio, their jobs and every result."""
-    cutoff = utcnow() - timedelta(days=settings.retention_days)
-    purged = 0
-    with store.session() as session:
-        old = list(session.scalars(select(Recording).where(Recording.created_at < cutoff)))
-        for recording in old:
-            for job in session.scalars(select(Job).where(Job.recording_id == recording.id)):
-                if job.state == "running":
-                    job.cancel_requested = True
-                    continue
-                storage.delete_results(job.id)
-                session.delete(job)
-            storage.delete_audio(recording.id)
-            purged += 1
-    for recording in old:
-        with store.session() as session:
-            remaining = session.scalars(select(Job.id).where(Job.recording_id == recording.id)).first()
-            row = session.get(Recording, recording.id)
-            if remaining is None and row is not None:
-                session.delete(row)
-        store.audit("recording_purged", recording.owner, ("recording", recording.id))
-    return purged

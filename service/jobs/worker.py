@@ -6,16 +6,15 @@ import logging
 import os
 import time
 
-from sqlalchemy import select
-
-from audio_pipeline.analysis.roles import SessionHints
 from audio_pipeline.errors import AllianceError
-from audio_pipeline.settings import Settings
+from audio_pipeline.request import RunHints, RunRequest, run_request
 
+from .. import crud
 from ..processes import setup_child
+from ..settings import ServiceSettings
 from ..storage import FileStorage
-from ..store import Job, Recording, Store, utcnow
-from .queue import ClaimedJob, SqlJobQueue
+from ..store import Store
+from .queue import ClaimedJob, JobQueue, SqlJobQueue
 
 logger = logging.getLogger(__name__)
 _IDLE_POLL_S = 0.5
@@ -29,7 +28,7 @@ class JobCancelled(Exception):
 class _Progress:
     """Writes progress to the job row at most twice a second, and notices cancellation there."""
 
-    def __init__(self, queue: SqlJobQueue, job_id: str) -> None:
+    def __init__(self, queue: JobQueue, job_id: str) -> None:
         self.queue, self.job_id = queue, job_id
         self.last_s = 0.0
         self.stage = ""
@@ -43,14 +42,13 @@ class _Progress:
             raise JobCancelled
 
 
-def run_worker(name: str, log_level: int) -> None:
-    """Entry point of a worker process."""
+def run_worker(name: str, settings: ServiceSettings, log_level: int) -> None:
+    """Entry point of a worker process; the settings are the server's own, built once."""
     setup_child(log_level)
     # Transcription may take every core for minutes; status polls and uploads must stay quick meanwhile.
     os.nice(10)
     from audio_pipeline.pipeline import TranscriptionPipeline
 
-    settings = Settings()
     store = Store(settings.database())
     queue = SqlJobQueue(store)
     storage = FileStorage(settings.service_path())
@@ -60,24 +58,19 @@ def run_worker(name: str, log_level: int) -> None:
         if job is None:
             time.sleep(_IDLE_POLL_S)
             continue
-        run_job(job, pipeline, queue, storage, settings)
+        run_job(job, pipeline, queue, store, storage, settings)
 
 
-def run_job(job: ClaimedJob, pipeline: object, queue: SqlJobQueue, storage: FileStorage, settings: Settings) -> None:
-    from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+def run_job(
+    job: ClaimedJob, pipeline: object, queue: JobQueue, store: Store, storage: FileStorage, settings: ServiceSettings
+) -> None:
+    from audio_pipeline.pipeline import TranscriptionPipeline
 
     assert isinstance(pipeline, TranscriptionPipeline)
-    options = job.options
     try:
-        hints = SessionHints.parse(options.get("attendees"), options.get("patient_age"), options.get("setting"))
-        run_options = TranscribeOptions(
-            num_speakers=options.get("num_speakers"),
-            min_speakers=options.get("min_speakers"),
-            max_speakers=options.get("max_speakers"),
-            language=options.get("language"),
-            session=hints,
-        )
-        transcript = pipeline.run(storage.audio(job.recording_id), run_options, _Progress(queue, job.id))
+        hints = run_request(job.options, RunHints)  # validated at submission; the same model reads it back
+        request = RunRequest(**hints.model_dump())
+        transcript = pipeline.run(storage.audio(job.recording_id), request, _Progress(queue, job.id))
         storage.write_transcript(job.id, transcript.to_json())
     except JobCancelled:
         queue.cancelled(job.id)
@@ -93,17 +86,4 @@ def run_job(job: ClaimedJob, pipeline: object, queue: SqlJobQueue, storage: File
         storage.delete_results(job.id)  # deleted or cancelled while it ran: keep nothing
         return
     if not settings.keep_audio:
-        _release_audio(job.recording_id, queue.store, storage)
-
-
-def _release_audio(recording_id: str, store: Store, storage: FileStorage) -> None:
-    """Retention: the raw audio goes once no open job still needs it."""
-    with store.session() as session:
-        waiting = session.scalars(
-            select(Job.id).where(Job.recording_id == recording_id, Job.state.in_(("queued", "running")))
-        ).first()
-        recording = session.get(Recording, recording_id)
-        if waiting is not None or recording is None:
-            return
-        recording.audio_deleted_at = utcnow()
-    storage.delete_audio(recording_id)
+        crud.release_audio(store, storage, job.recording_id)

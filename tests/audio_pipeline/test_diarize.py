@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from audio_pipeline.diarize import PyannoteDiarizer, SpeakerCountHint
-from audio_pipeline.errors import InvalidOptionError
 from audio_pipeline.models import resolve_diarization
 from audio_pipeline.settings import Settings
 from tests.conftest import read_mono
@@ -24,12 +21,3 @@ def test_random_weight_pipeline_returns_sorted_exclusive_turns(tiny_models: Path
         assert a.end_s <= b.start_s + 1e-3, "exclusive turns must not overlap"
     assert fractions and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in fractions)
-
-
-@pytest.mark.parametrize(
-    "hint",
-    [SpeakerCountHint(num_speakers=0), SpeakerCountHint(min_speakers=3, max_speakers=2), SpeakerCountHint(max_speakers=50)],
-)
-def test_bad_speaker_hints_are_refused(hint: SpeakerCountHint) -> None:
-    with pytest.raises(InvalidOptionError):
-        hint.validated()

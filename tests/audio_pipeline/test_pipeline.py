@@ -13,7 +13,8 @@ import soundfile as sf
 
 from audio_pipeline.diarize import Diarization, SpeakerCountHint, SpeakerTurn
 from audio_pipeline.models import ResolvedModel
-from audio_pipeline.pipeline import TranscribeOptions, TranscriptionPipeline
+from audio_pipeline.pipeline import TranscriptionPipeline
+from audio_pipeline.request import RunRequest
 from audio_pipeline.schema import UNKNOWN_SPEAKER, Transcript
 from audio_pipeline.settings import Settings
 from audio_pipeline.transcribe import AsrOptions, AsrRun, AsrSegment, AsrWord
@@ -42,13 +43,14 @@ def real_pipeline(tiny_models: Path) -> TranscriptionPipeline:
 
 def test_real_engines_end_to_end(real_pipeline: TranscriptionPipeline, two_voice_wav: Path) -> None:
     stages: list[str] = []
-    transcript = real_pipeline.run(two_voice_wav, TranscribeOptions(num_speakers=2), lambda s, f: stages.append(s))
+    transcript = real_pipeline.run(two_voice_wav, RunRequest(num_speakers=2), lambda s, f: stages.append(s))
     check_contract(transcript)
     assert transcript.segments
     assert {"decode", "load_models", "transcribe", "diarize", "attribute"} <= set(stages)
     provenance = transcript.provenance
     assert provenance.asr_model.synthetic and provenance.diarization_model and provenance.diarization_model.synthetic
-    assert provenance.parameters["num_speakers"] == 2 and provenance.parameters["word_timestamps"] is True
+    assert provenance.options is not None and provenance.options.diarization is not None and provenance.options.asr
+    assert provenance.options.diarization.num_speakers == 2 and provenance.options.asr.word_timestamps is True
     assert {"faster-whisper", "pyannote.audio", "torch"} <= set(provenance.engine_versions)
     assert "synthetic_models" in {w.code for w in transcript.warnings}
 
@@ -81,7 +83,8 @@ def test_dual_party_recording_hints_diarization(
     transcript = real_pipeline.run(call)
     check_contract(transcript)
     assert transcript.recording.channel_layout == "dual_party"
-    assert transcript.provenance.parameters["min_speakers"] == 2
+    options = transcript.provenance.options
+    assert options is not None and options.diarization is not None and options.diarization.min_speakers == 2
     assert "dual_party_channels" in {w.code for w in transcript.warnings}
 
 
@@ -130,13 +133,3 @@ def test_unknown_words_are_counted_in_a_warning(two_voice_wav: Path) -> None:
     transcript = pipeline.run(two_voice_wav)
     assert [s.speaker for s in transcript.segments] == ["S1", UNKNOWN_SPEAKER]
     assert "unknown_speaker" in {w.code for w in transcript.warnings}
-
-
-def test_bad_hints_fail_before_any_work(two_voice_wav: Path) -> None:
-    from audio_pipeline.errors import InvalidOptionError
-
-    diarizer = FakeDiarizer([])
-    pipeline = TranscriptionPipeline(transcriber=FakeTranscriber([]), diarizer=diarizer)
-    with pytest.raises(InvalidOptionError):
-        pipeline.run(two_voice_wav, TranscribeOptions(min_speakers=4, max_speakers=2))
-    assert diarizer.hints == []

@@ -25,3 +25,17 @@ def test_transcript_rejects_unknown_fields() -> None:
     schema_fields = set(Transcript.model_fields)
     assert "schema_version" in schema_fields
     assert Transcript.model_config.get("extra") == "forbid"
+
+
+def test_an_earlier_transcript_still_loads() -> None:
+    from audio_pipeline.schema import load_transcript
+    from tests.audio_pipeline.export.transcripts import sample_transcript
+
+    data = json.loads(sample_transcript().to_json())
+    data["schema_version"] = "1.4.0"
+    data.pop("review")
+    data["provenance"].pop("options")
+    data["provenance"]["parameters"] = {"num_speakers": 2, "silence_min_s": 5.0}
+    loaded = load_transcript(json.dumps(data))
+    assert loaded.schema_version == "1.5.0" and loaded.provenance.parameters["num_speakers"] == 2
+    assert loaded.review is None and loaded.provenance.options is None

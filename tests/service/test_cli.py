@@ -212,7 +212,16 @@ def test_missing_models_name_the_file_and_the_fix(two_voice_wav: Path, tmp_path:
 def test_bad_option_value(two_voice_wav: Path, tmp_path: Path) -> None:
     result = alliance("transcribe", str(two_voice_wav), "--num-speakers", "0", "-o", str(tmp_path / "t.json"))
     assert result.returncode == 2
-    assert error_lines(result.stderr) == ["error: --num-speakers must be between 1 and 20"]
+    assert error_lines(result.stderr) == ["error: --num-speakers must be at least 1"]
+    # The same check as a manifest row and an HTTP job (tests/service/batch, tests/service/test_server.py), in CLI words.
+    result = alliance(
+        "transcribe", str(two_voice_wav), "--min-speakers", "5", "--max-speakers", "2", "-o", str(tmp_path / "t.json")
+    )
+    assert error_lines(result.stderr) == ["error: --max-speakers is smaller than --min-speakers"]
+    result = alliance("transcribe", str(two_voice_wav), "--language", "../../x", "-o", str(tmp_path / "t.json"))
+    assert result.returncode == 2 and error_lines(result.stderr) == [
+        "error: --language must be a language code such as en, or auto"
+    ]
 
 
 def test_schema_command_prints_the_committed_schema() -> None:
@@ -222,7 +231,7 @@ def test_schema_command_prints_the_committed_schema() -> None:
 
 
 def test_cuda_requested_without_a_gpu(tiny_models: Path, two_voice_wav: Path, tmp_path: Path) -> None:
-    from audio_pipeline.pipeline import cuda_available
+    from audio_pipeline.devices import cuda_available
 
     if cuda_available():
         pytest.skip("this machine has a CUDA GPU")

@@ -101,7 +101,7 @@ def test_session_hints_on_the_command_line(transcribed: Path, consult: tuple[Pat
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
     assert sorted(s["role"] for s in data["speakers"]) == ["oncologist", "parent", "patient"]
-    assert data["provenance"]["parameters"]["session_hints"]["attendees"]["parent"] == 1
+    assert data["provenance"]["options"]["session_hints"]["attendees"]["parent"] == 1
     bad = alliance("analyze", str(consult[0]), "--transcript", str(path), "--attendees", "surgeon=1")
     assert bad.returncode == 2 and "--attendees takes ROLE=COUNT" in error_lines(bad.stderr)[0]
 

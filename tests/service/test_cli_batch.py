@@ -94,7 +94,7 @@ def test_batch_processes_every_session_and_isolates_the_failure(study: tuple[Pat
         assert copy["silence_candidates"] == transcript["silence_candidates"] or copy["silence_candidates"]
         record = json.loads((folder / "session.json").read_text())
         assert sorted(record["outputs"]) == sorted(p.name for p in folder.iterdir() if p.name != "session.json")
-    hints = json.loads((out / "sessions" / "S01" / "S01.transcript.json").read_text())["provenance"]["parameters"]
+    hints = json.loads((out / "sessions" / "S01" / "S01.transcript.json").read_text())["provenance"]["options"]
     assert hints["session_hints"]["attendees"] == {"oncologist": 1, "parent": 1}, "manifest hints reach the pipeline"
     assert not (out / "sessions" / "S05").exists()
     assert not list(out.rglob("*.part"))

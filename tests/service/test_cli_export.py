@@ -24,7 +24,15 @@ ALL = "maxqda,qdpx,vtt,srt,csv,docx,json"
 
 
 def check_every_format(folder: Path, stem: str, segments: int, cues: int | None = None) -> None:
-    names = {"maxqda": "txt", "qdpx": "qdpx", "vtt": "vtt", "srt": "srt", "csv": "csv", "docx": "docx", "json": "export.json"}
+    names = {
+        "maxqda": "maxqda.txt",
+        "qdpx": "qdpx",
+        "vtt": "vtt",
+        "srt": "srt",
+        "csv": "csv",
+        "docx": "docx",
+        "json": "export.json",
+    }
     check_files({fmt: folder / f"{stem}.{ext}" for fmt, ext in names.items()}, segments, cues)
 
 

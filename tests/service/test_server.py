@@ -269,8 +269,10 @@ def test_job_limits_cancellation_and_recording_deletion(server: Server, keys: di
     submit = {"recording_id": rec["id"]}
     is_problem(httpx.post(f"{server.url}/v1/jobs", json={"recording_id": "rec_nope"}, headers=auth(keys["b"])), 404,
                "recording_not_found")  # fmt: skip
-    is_problem(httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"], "min_speakers": 3, "max_speakers": 2},
-                          headers=auth(keys["b"])), 422, "invalid_option")  # fmt: skip
+    crossed = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"], "min_speakers": 3, "max_speakers": 2},
+                         headers=auth(keys["b"]))  # fmt: skip
+    is_problem(crossed, 422, "invalid_request")
+    assert crossed.json()["detail"] == "/max_speakers is smaller than /min_speakers"
     is_problem(httpx.post(f"{server.url}/v1/jobs", content=b"{not json", headers=auth(keys["b"])), 422, "invalid_request")
     first = httpx.post(f"{server.url}/v1/jobs", json=submit, headers=auth(keys["b"])).json()
     second = httpx.post(f"{server.url}/v1/jobs", json=submit, headers=auth(keys["b"])).json()

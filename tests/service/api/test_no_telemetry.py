@@ -19,7 +19,7 @@ _PROBE = textwrap.dedent(
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from audio_pipeline.settings import Settings
+    from service.settings import ServiceSettings
     from service.api import app as app_module
     from service.server import open_state
 
@@ -27,7 +27,7 @@ _PROBE = textwrap.dedent(
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    state = open_state(Settings(data_dir=Path(tempfile.mkdtemp())))
+    state = open_state(ServiceSettings(data_dir=Path(tempfile.mkdtemp())))
     if sys.argv[1] == "default":
         app_module.NO_TELEMETRY = {}
     client = TestClient(app_module.create_app(state))

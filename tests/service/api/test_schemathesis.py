@@ -8,17 +8,17 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from audio_pipeline.settings import Settings
 from service.api.app import create_app
 from service.keys import create_key
 from service.server import open_state
+from service.settings import ServiceSettings
 
 
 def _app() -> tuple[object, str]:
     import tempfile
 
     root = Path(tempfile.mkdtemp(prefix="alliance-schemathesis-"))
-    state = open_state(Settings(data_dir=root, max_upload_bytes=1_000_000))
+    state = open_state(ServiceSettings(data_dir=root, max_upload_bytes=1_000_000))
     _, key = create_key(state.store, "fuzz")
     return create_app(state), key
 

@@ -44,7 +44,7 @@ def test_a_good_manifest_gives_typed_sessions(tmp_path: Path, recordings: Path) 
     first, second = manifest.sessions
     assert first.row == 2 and second.row == 4
     assert first.date == dt.date(2026, 1, 5) and first.setting == "clinic"
-    assert first.attendees == "oncologist=1,parent=2" and first.hints().attendees == {"oncologist": 1, "parent": 2}
+    assert first.attendees == "oncologist=1,parent=2" and first.request.attendees == {"oncologist": 1, "parent": 2}
     assert (first.patient_age, first.min_speakers, first.max_speakers) == (9, 2, 4)
     assert first.notes == "first visit, with a comma"
     assert second.audio_path == (recordings / "sub" / "c.m4a").resolve() and second.num_speakers == 3
@@ -65,16 +65,16 @@ def test_every_problem_is_listed_with_its_row(tmp_path: Path, recordings: Path) 
     text = "\n".join(str(p) for p in manifest.problems)
     for expected in (
         "row 2: date must be written YYYY-MM-DD",
-        "row 3: setting must be one of clinic, inpatient, telephone",
+        "row 3, column setting must be one of clinic, inpatient or telephone",
         "row 3: session_id repeats row 2",
         "row 4: file not found in INPUT_DIR",
         "row 5: file must be inside INPUT_DIR",
         "row 6: session_id may use only",
         "row 6: file is the same recording as row 2",
-        "row 6: attendees must look like",
-        "row 6: patient_age must be",
-        "row 6: num_speakers must be a whole number from 1 to 20",
-        "row 6: min_speakers is larger than max_speakers",
+        "row 6, column attendees takes ROLE=COUNT pairs",
+        "row 6, column patient_age must be at most 40",
+        "row 6, column num_speakers must be at least 1",
+        "row 6, column max_speakers is smaller than min_speakers",
     ):
         assert expected in text, expected
     assert "2026-13-01" not in text and "missing.wav" not in text, "problems name rows and columns, not cell contents"

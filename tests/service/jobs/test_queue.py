@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from audio_pipeline.settings import Settings
+from service.crud import purge_expired
 from service.jobs.queue import SqlJobQueue
-from service.jobs.supervisor import purge_expired
+from service.settings import ServiceSettings
 from service.storage import FileStorage
 from service.store import Job, Recording, Store, utcnow
 
@@ -62,7 +62,7 @@ def test_retention_purges_old_recordings_and_their_results(tmp_path: Path) -> No
     queue.claim("w1")
     storage.write_transcript(job.id, "{}")
     queue.succeed(job.id)
-    settings = Settings(retention_days=30)
+    settings = ServiceSettings(retention_days=30)
     assert purge_expired(store, storage, settings) == 0, "young data stays"
     with store.session() as session:
         row = session.get(Recording, rec)

@@ -1,15 +1,15 @@
-"""Where de-identified copies go, beside the canonical files, and writing them (CLI and batch)."""
+"""De-identified copies beside the canonical files: their names, and writing them (CLI, batch and the service)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from audio_pipeline.deid import deidentify, parse_names
-from audio_pipeline.deid.audio import redact_audio
-from audio_pipeline.schema import Transcript
-from audio_pipeline.settings import Settings
-
-from .output import atomic_write_text
+from ..files import atomic_write_text
+from ..schema import Transcript
+from ..settings import Settings
+from .audio import redact_audio
+from .participants import parse_names
+from .transcript import deidentify
 
 
 def deid_path(path: Path) -> Path:
@@ -23,8 +23,9 @@ def redacted_audio_path(folder: Path, recording: Path) -> Path:
 
 
 def deidentified(transcript: Transcript, names: str | None, settings: Settings) -> Transcript:
+    """The de-identified copy of a transcript (itself when it already is one)."""
     if transcript.deidentification is not None:
-        return transcript  # already a de-identified copy
+        return transcript
     return deidentify(transcript, parse_names(names), settings.deid_date_policy).transcript
 
 
@@ -37,8 +38,7 @@ def write_deidentified(
     written: list[Path] = []
     if recording is not None:
         wav = redacted_audio_path(target.parent, recording)
-        limits = settings.audio_limits()
-        redact_audio(recording, result.spans_s, wav, limits, settings.deid_audio_mode)
+        redact_audio(recording, result.spans_s, wav, settings.audio_limits(), settings.deid_audio_mode)
         assert copy.deidentification is not None
         copy = copy.model_copy(update={"deidentification": copy.deidentification.model_copy(update={"audio_redacted": True})})
         written.append(wav)

@@ -1,4 +1,4 @@
-"""Writing results so that a crash or Ctrl-C never leaves a half-written file behind."""
+"""Writing results so that a crash or Ctrl-C never leaves a half-written file behind, owner-only (results are PHI)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from audio_pipeline.errors import OutputPathError
+from .errors import OutputPathError
 
 
 def check_output_path(path: Path) -> None:

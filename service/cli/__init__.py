@@ -1,0 +1,6 @@
+"""The ``alliance`` command: one module per command group, registered on one typer app."""
+
+from . import batch, enroll, export, serve, transcribe  # noqa: F401  (each registers its commands)
+from .app import app, run
+
+__all__ = ["app", "run"]

@@ -1,0 +1,128 @@
+"""``alliance transcribe`` and ``alliance analyze``: one recording in, one transcript out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audio_pipeline.errors import InputError
+from audio_pipeline.files import atomic_write_text, check_output_path
+from audio_pipeline.schema import Transcript
+
+from ..progress import progress_reporter
+from .app import app, user_errors
+from .files import read_transcript
+from .options import (
+    AttendeesOption,
+    DeidentifyAudioOption,
+    DeidentifyOption,
+    NamesOption,
+    PatientAgeOption,
+    SettingOption,
+    check_deid_options,
+    cli_request,
+)
+
+
+@app.command()
+def transcribe(
+    recording: Annotated[Path, typer.Argument(help="Audio or video file (WAV, FLAC, MP3, M4A, OGG, WMA, AMR, MP4, MOV).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the JSON (default: RECORDING.transcript.json)."),
+    ] = None,
+    num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, if known.")] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto (default: ALLIANCE_DEVICE, else auto).")] = None,
+    asr_model: Annotated[str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo) or folder.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect (default en).")] = None,
+    attendees: AttendeesOption = None,
+    patient_age: PatientAgeOption = None,
+    setting: SettingOption = None,
+    deidentify: DeidentifyOption = False,
+    names: NamesOption = None,
+    deidentify_audio: DeidentifyAudioOption = False,
+) -> None:
+    """Transcribe and diarize one recording into a JSON transcript."""
+    from audio_pipeline.pipeline import TranscriptionPipeline
+
+    target = output or recording.with_name(recording.name + ".transcript.json")
+    with user_errors():
+        check_output_path(target)
+        request = cli_request(
+            num_speakers=num_speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+            device=device,
+            asr_model=asr_model,
+            language=language,
+            attendees=attendees,
+            patient_age=patient_age,
+            setting=setting,
+        )
+        check_deid_options(deidentify, names, deidentify_audio)
+        with progress_reporter() as report:
+            transcript = TranscriptionPipeline().run(recording, request, report)
+        atomic_write_text(target, transcript.to_json())
+        copies = _deidentified_copies(deidentify, target, transcript, names, recording if deidentify_audio else None)
+    _summary(target, transcript, copies)
+
+
+@app.command()
+def analyze(
+    recording: Annotated[Path, typer.Argument(help="The recording the transcript was made from.")],
+    transcript_path: Annotated[Path, typer.Option("--transcript", "-t", help="Transcript JSON (ours; may be hand-corrected).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: replace the transcript file).")
+    ] = None,
+    attendees: AttendeesOption = None,
+    patient_age: PatientAgeOption = None,
+    setting: SettingOption = None,
+    deidentify: DeidentifyOption = False,
+    names: NamesOption = None,
+    deidentify_audio: DeidentifyAudioOption = False,
+) -> None:
+    """Recompute pauses, emotional content and Silence candidates from a corrected transcript."""
+    from audio_pipeline.pipeline import TranscriptionPipeline
+
+    target = output or transcript_path
+    with user_errors():
+        check_output_path(target)
+        request = cli_request(attendees=attendees, patient_age=patient_age, setting=setting)
+        check_deid_options(deidentify, names, deidentify_audio)
+        transcript = read_transcript(transcript_path)
+        if transcript.deidentification is not None:
+            raise InputError("this is a de-identified copy; analyze the canonical transcript it was made from")
+        with progress_reporter() as report:
+            result = TranscriptionPipeline().reanalyze(recording, transcript, report, request.session_hints())
+        atomic_write_text(target, result.to_json())
+        copies = _deidentified_copies(deidentify, target, result, names, recording if deidentify_audio else None)
+    _summary(target, result, copies)
+
+
+def _deidentified_copies(
+    deidentify: bool, target: Path, transcript: Transcript, names: str | None, recording: Path | None
+) -> list[Path]:
+    from audio_pipeline.deid import write_deidentified
+    from audio_pipeline.settings import Settings
+
+    return write_deidentified(target, transcript, names, recording, Settings()) if deidentify else []
+
+
+def _summary(target: Path, transcript: Transcript, copies: list[Path]) -> None:
+    for copy in copies:
+        typer.echo(f"wrote {copy} (de-identified)", err=True)
+    typer.echo(
+        f"wrote {target} ({len(transcript.segments)} segments, {len(transcript.speakers)} speakers, "
+        f"{len(transcript.pauses)} pauses, {len(transcript.silence_candidates)} silence candidates, "
+        f"{len(transcript.long_pauses)} other long pauses)",
+        err=True,
+    )
+    for speaker in transcript.speakers:
+        flag = " (please review)" if speaker.needs_review else ""
+        typer.echo(f"  {speaker.id}: {speaker.label or speaker.role} {speaker.role_confidence:.2f}{flag}", err=True)
+    for warning in transcript.warnings:
+        typer.echo(f"warning: {warning.message}", err=True)

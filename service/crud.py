@@ -1,0 +1,99 @@
+"""Persistence in one home: the reads and deletions that routes, the CLI, workers and retention share.
+
+Deleting is written once here, so a route, the retention purge and a worker's audio release
+remove exactly the same things in the same order (results and audio first, rows last: a crash
+in between leaves a row pointing at nothing, never a file that nothing points at).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .jobs.queue import JobQueue
+from .settings import ServiceSettings
+from .storage import FileStorage
+from .store import AuditEvent, Job, Recording, Store, utcnow
+
+
+def audit_events(store: Store, since: datetime | None = None) -> list[AuditEvent]:
+    with store.session() as session:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if since is not None:
+            query = query.where(AuditEvent.at >= since)
+        return list(session.scalars(query))
+
+
+def jobs_of(store: Store, recording_id: str) -> list[Job]:
+    with store.session() as session:
+        return list(session.scalars(select(Job).where(Job.recording_id == recording_id)))
+
+
+def _remove_job(store: Store, storage: FileStorage, job_id: str) -> None:
+    storage.delete_results(job_id)
+    with store.session() as session:
+        found = session.get(Job, job_id)
+        if found is not None:
+            session.delete(found)
+
+
+def delete_job(store: Store, storage: FileStorage, queue: JobQueue, job_id: str) -> None:
+    """Cancel a job if it runs, then remove its results and its row."""
+    queue.cancel(job_id)
+    _remove_job(store, storage, job_id)
+
+
+def delete_recording(store: Store, storage: FileStorage, queue: JobQueue, recording_id: str) -> None:
+    """A recording, its audio, and every job and result made from it."""
+    for job in jobs_of(store, recording_id):
+        delete_job(store, storage, queue, job.id)
+    storage.delete_audio(recording_id)
+    with store.session() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is not None:
+            session.delete(recording)
+
+
+def release_audio(store: Store, storage: FileStorage, recording_id: str) -> None:
+    """Retention: the raw audio goes once no open job still needs it."""
+    with store.session() as session:
+        waiting = session.scalars(
+            select(Job.id).where(Job.recording_id == recording_id, Job.state.in_(("queued", "running")))
+        ).first()
+        recording = session.get(Recording, recording_id)
+        if waiting is not None or recording is None:
+            return
+        recording.audio_deleted_at = utcnow()
+    storage.delete_audio(recording_id)
+
+
+def purge_expired(store: Store, storage: FileStorage, settings: ServiceSettings) -> int:
+    """Recordings older than the retention age go with their audio, their jobs and every result.
+
+    A job still running is asked to stop and its recording is purged on a later pass.
+    """
+    cutoff = utcnow() - timedelta(days=settings.retention_days)
+    with store.session() as session:
+        old = [(r.id, r.owner) for r in session.scalars(select(Recording).where(Recording.created_at < cutoff))]
+    purged = 0
+    for recording_id, owner in old:
+        running = False
+        for job in jobs_of(store, recording_id):
+            if job.state == "running":
+                with store.session() as session:
+                    found = session.get(Job, job.id)
+                    if found is not None:
+                        found.cancel_requested = True
+                running = True
+                continue
+            _remove_job(store, storage, job.id)
+        storage.delete_audio(recording_id)
+        purged += 1
+        if not running:
+            with store.session() as session:
+                row = session.get(Recording, recording_id)
+                if row is not None:
+                    session.delete(row)
+        store.audit("recording_purged", owner, ("recording", recording_id))
+    return purged
