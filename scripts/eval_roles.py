@@ -1,24 +1,39 @@
-"""Measure speaker-role assignment on labelled synthetic conversations, with and without session hints.
+"""Measure speaker-role assignment, with and without session hints, on labelled conversations.
 
 Usage:
-    python scripts/eval_roles.py [--count 48]
+    python scripts/eval_roles.py [--set tuning|blind|all] [--synthetic 0] [--pitch] [--wrong]
 
-Conversations cycle over four kinds: a telephone call (oncologist and one parent, 8 kHz band);
-clinic with the oncologist, two parents and a young child; the oncologist with a nurse
+Two written sets (scripts/data/roles_*.txt, format described at the top of each file):
+- tuning (roles_tuning.txt): conversations the rules were tuned on; its figures show fit.
+- blind (roles_blind.txt): written before any rule of issue 24 changed and never tuned on; its
+  figures are the honest ones. Run it rarely and never look at its errors while changing rules.
+Both are evaluated on text: segments are timed at 0.3 s a word, diarization is the reference, and
+pitch is absent (as on a call where pyin finds no voiced frames) unless --pitch gives each speaker
+the median F0 declared for its voice in the file (no audio is synthesised, to spare scarce CPU).
+"With hints" gives what a coordinator supplies: --attendees exact counts (the declared roles),
+--patient-age, --setting and the --names spec.
+
+--synthetic N also runs N espeak-ng conversations with measured pitch (slow: synthesis and pyin).
+Their conversations cycle over four kinds: a telephone call (oncologist and one parent, 8 kHz
+band); clinic with the oncologist, two parents and a young child; the oncologist with a nurse
 practitioner, an adolescent patient and a grandparent; and clinic with the oncologist, a parent
 and a child. Oncologists alternate between a male and a female voice, so pitch alone cannot tell
-an oncologist from a mother. Diarization is taken as correct (the reference speakers), as the
-issue's targets assume; text comes from the conversation itself. Prints speaker-level accuracy
-with and without hints, confusion matrices, and accuracy per confidence bucket (calibration).
+an oncologist from a mother.
+
+Prints per set and mode: accuracy over speakers, over speakers who say 10 words or more, weighted by
+words spoken, per true role, and per confidence band (calibration), plus speakers wrong at 0.9 or more.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import re
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +49,11 @@ from scripts.make_synthetic_consults import speak_clip  # noqa: E402
 
 logger = logging.getLogger("eval_roles")
 RATE = 16_000
+DATA = ROOT / "scripts" / "data"
+SETS = {"tuning": DATA / "roles_tuning.txt", "blind": DATA / "roles_blind.txt"}
+SECONDS_PER_WORD = 0.3
+BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
+_TURN = re.compile(r"^(S\d+):\s*(.+)$")
 
 LINES = {
     "oncologist": [
@@ -137,18 +157,98 @@ def conversation(index: int, cache: dict, tmp: Path) -> Conversation:  # type: i
     return waveform, segments, truth, SessionHints(dict(counts), age, "telephone" if kind == "telephone" else "clinic")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=48)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from rich.console import Console
-    from rich.table import Table
+@dataclass
+class Written:
+    """One written conversation: true roles, declared pitch, hints and turns."""
 
-    results: dict[str, list[tuple[str, str, float]]] = {"without hints": [], "with hints": []}
+    id: str
+    setting: str | None = None
+    age: int | None = None
+    names: str | None = None
+    truth: dict[str, str] = field(default_factory=dict)
+    f0: dict[str, float] = field(default_factory=dict)
+    turns: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_set(path: Path) -> list[Written]:
+    """Conversations from a roles_*.txt file; a malformed line is a clear ValueError with its number."""
+    found: list[Written] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or (line.startswith("#") and not line.startswith("## ")):
+            continue
+        if line.startswith("## "):
+            found.append(Written(line[3:].strip()))
+            continue
+        if not found:
+            raise ValueError(f"{path.name}:{number}: text before the first '## ID'")
+        conv = found[-1]
+        key, _, value = line.partition(":")
+        if line.startswith("@"):
+            sid, role, pitch = line[1:].split()
+            if role not in ROLES:
+                raise ValueError(f"{path.name}:{number}: unknown role {role}")
+            conv.truth[sid], conv.f0[sid] = role, float(pitch)
+        elif key in ("setting", "age", "names"):
+            if key == "age":
+                conv.age = int(value)
+            else:
+                setattr(conv, key, value.strip())
+        elif match := _TURN.match(line):
+            if match[1] not in conv.truth:
+                raise ValueError(f"{path.name}:{number}: speaker {match[1]} is not declared")
+            conv.turns.append((match[1], match[2]))
+        else:
+            raise ValueError(f"{path.name}:{number}: cannot read this line")
+    return found
+
+
+def written_segments(turns: list[tuple[str, str]]) -> list[Segment]:
+    segments, cursor = [], 0.5
+    for n, (sid, text) in enumerate(turns, start=1):
+        tokens = text.split()
+        start, end = cursor, cursor + SECONDS_PER_WORD * len(tokens)
+        words = [Word(start_s=start + k * SECONDS_PER_WORD, end_s=start + (k + 1) * SECONDS_PER_WORD, text=t,
+                      probability=1.0, speaker=sid) for k, t in enumerate(tokens)]  # fmt: skip
+        segments.append(Segment(id=f"seg-{n:05d}", start_s=start, end_s=end, speaker=sid, text=text, words=words,
+                                overlap=False, asr_confidence=1.0))  # fmt: skip
+        cursor = end + 0.6
+    return segments
+
+
+def written_hints(conv: Written) -> SessionHints:
+    """Exact counts, age, setting and, where SessionHints takes them, the supplied names."""
+    counts = Counter(conv.truth.values())
+    attendees = ",".join(f"{role}={n}" for role, n in sorted(counts.items()))
+    if "names" in {f.name for f in dataclasses.fields(SessionHints)}:
+        return SessionHints.parse(attendees, conv.age, conv.setting, names=conv.names)  # type: ignore[call-arg]
+    return SessionHints.parse(attendees, conv.age, conv.setting)
+
+
+Row = tuple[str, str, float, int, str]  # truth, assigned, confidence, words spoken, "conversation/speaker"
+
+
+def run_written(convs: list[Written], pitch: bool) -> dict[str, list[Row]]:
+    results: dict[str, list[Row]] = {"without hints": [], "with hints": []}
+    for conv in convs:
+        segments = written_segments(conv.turns)
+        speakers = build_speakers(segments, {})
+        f0 = {sid: ((conv.f0[sid], 40.0) if pitch else None) for sid in conv.truth}
+        silent = np.zeros(RATE, dtype=np.float32)
+        for mode, given in (("without hints", None), ("with hints", written_hints(conv))):
+            for speaker in assign_roles(speakers, segments, silent, given, f0_hz=f0):
+                results[mode].append(
+                    (conv.truth[speaker.id], speaker.role, speaker.role_confidence, speaker.word_count,
+                     f"{conv.id}/{speaker.id}")
+                )  # fmt: skip
+    return results
+
+
+def run_synthetic(count: int) -> dict[str, list[Row]]:
+    results: dict[str, list[Row]] = {"without hints": [], "with hints": []}
     cache: dict = {}  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as tmp:
-        for index in range(args.count):
+        for index in range(count):
             waveform, segments, truth, hints = conversation(index, cache, Path(tmp))
             speakers = build_speakers(segments, {})
             spans: dict[str, list[tuple[float, float]]] = {}
@@ -157,37 +257,78 @@ def main(argv: list[str] | None = None) -> int:
             pitch = {sid: median_f0_hz(waveform, spans[sid]) for sid in spans}
             for mode, given in (("without hints", None), ("with hints", hints)):
                 for speaker in assign_roles(speakers, segments, waveform, given, f0_hz=pitch):
-                    results[mode].append((truth[speaker.id], speaker.role, speaker.role_confidence))
+                    results[mode].append(
+                        (truth[speaker.id], speaker.role, speaker.role_confidence, speaker.word_count,
+                         f"synthetic-{index}/{speaker.id}")
+                    )  # fmt: skip
+    return results
 
-    console = Console(width=140)
-    summary = Table(title=f"Speaker roles on {args.count} synthetic conversations (diarization taken as correct)")
-    for column in ("mode", "speakers", "accuracy", "target"):
+
+def _share(rows: list[Row]) -> str:
+    right = sum(t == p for t, p, *_ in rows)
+    return f"{right / len(rows):.3f} ({right}/{len(rows)})" if rows else "n/a"
+
+
+def report(console: object, title: str, results: dict[str, list[Row]], show_wrong: bool) -> None:
+    from rich.table import Table
+
+    summary = Table(title=title)
+    for column in ("mode", "all speakers", ">= 10 words (target)", "weighted by words", "wrong at >= 0.9", "review"):
         summary.add_column(column, justify="right")
     for mode, rows in results.items():
-        correct = sum(t == p for t, p, _ in rows)
+        talkers = [r for r in rows if r[3] >= 10]
+        words = sum(r[3] for r in rows) or 1
+        weighted = sum(r[3] for r in rows if r[0] == r[1]) / words
         target = ">= 0.97" if mode == "with hints" else ">= 0.92"
-        summary.add_row(mode, str(len(rows)), f"{correct / len(rows):.3f} ({correct}/{len(rows)})", target)
-    console.print(summary)
-    labels = [*ROLES, "unknown"]
-    for mode, rows in results.items():
-        matrix = Table(title=f"Confusion, {mode} (rows: truth, columns: assigned)")
-        matrix.add_column("truth")
-        for label in labels:
-            matrix.add_column(label[:10], justify="right")
-        for truth_role in ROLES:
-            counts = Counter(p for t, p, _ in rows if t == truth_role)
-            if counts:
-                matrix.add_row(truth_role, *(str(counts.get(label, 0)) for label in labels))
-        console.print(matrix)
-    calibration = Table(title="Calibration: accuracy per confidence bucket (both modes)")
-    for column in ("confidence", "speakers", "accuracy"):
-        calibration.add_column(column, justify="right")
-    pooled = results["without hints"] + results["with hints"]
-    for low, high in ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)):
-        bucket = [(t, p) for t, p, c in pooled if low <= c < high]
-        accuracy = f"{sum(t == p for t, p in bucket) / len(bucket):.3f}" if bucket else "n/a"
-        calibration.add_row(f"{low:.1f}-{min(high, 1.0):.1f}", str(len(bucket)), accuracy)
-    console.print(calibration)
+        confident_wrong = sum(r[2] >= 0.9 and r[0] != r[1] for r in rows)
+        review = sum(r[2] < 0.7 for r in rows)
+        summary.add_row(mode, _share(rows), f"{_share(talkers)} ({target})", f"{weighted:.3f}", str(confident_wrong),
+                        f"{review} under 0.7")  # fmt: skip
+    per_role = Table(title="Accuracy per true role")
+    per_role.add_column("role")
+    for mode in results:
+        per_role.add_column(mode, justify="right")
+    for role in ROLES:
+        cells = [_share([r for r in rows if r[0] == role]) for rows in results.values()]
+        if any(cell != "n/a" for cell in cells):
+            per_role.add_row(role, *cells)
+    bands = Table(title="Calibration: accuracy per confidence band")
+    bands.add_column("confidence")
+    for mode in results:
+        bands.add_column(mode, justify="right")
+    for low, high in BANDS:
+        cells = [_share([r for r in rows if low <= r[2] < high]) for rows in results.values()]
+        bands.add_row(f"{low:.1f}-{min(high, 1.0):.1f}", *cells)
+    for table in (summary, per_role, bands):
+        console.print(table)  # type: ignore[attr-defined]
+    if show_wrong:
+        for mode, rows in results.items():
+            for truth, role, confidence, words, where in rows:
+                if truth != role:
+                    console.print(f"  {mode}: {where} {truth} -> {role} at {confidence:.2f} ({words} words)")  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=("tuning", "blind", "all"), default="all", help="written sets to run")
+    parser.add_argument("--pitch", action="store_true", help="give each written speaker its declared median F0")
+    parser.add_argument("--synthetic", type=int, default=0, help="also run N espeak-ng conversations (slow)")
+    parser.add_argument("--wrong", action="store_true", help="list every wrong speaker (never for the blind set while tuning)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    from rich.console import Console
+
+    console = Console(width=150)
+    names = ("tuning", "blind") if args.set == "all" else (args.set,)
+    pitch = "declared pitch" if args.pitch else "pitch absent"
+    for name in names:
+        convs = read_set(SETS[name])
+        label = "BLIND set, never tuned on" if name == "blind" else "TUNING set, rules tuned on it: shows fit"
+        title = f"{label}: {len(convs)} written conversations, text only, {pitch}"
+        report(console, title, run_written(convs, args.pitch), args.wrong)
+    if args.synthetic:
+        title = f"Synthetic espeak-ng set: {args.synthetic} conversations, measured pitch (diarization taken as correct)"
+        report(console, title, run_synthetic(args.synthetic), args.wrong)
     return 0
 
 
