@@ -225,7 +225,7 @@ def written_hints(conv: Written) -> SessionHints:
     return SessionHints.parse(attendees, conv.age, conv.setting)
 
 
-Row = tuple[str, str, float, int, str]  # truth, assigned, confidence, words spoken, "conversation/speaker"
+Row = tuple[str, str, float, int, str, bool]  # truth, assigned, confidence, words, "conversation/speaker", review
 
 
 def run_written(convs: list[Written], pitch: bool) -> dict[str, list[Row]]:
@@ -239,7 +239,7 @@ def run_written(convs: list[Written], pitch: bool) -> dict[str, list[Row]]:
             for speaker in assign_roles(speakers, segments, silent, given, f0_hz=f0):
                 results[mode].append(
                     (conv.truth[speaker.id], speaker.role, speaker.role_confidence, speaker.word_count,
-                     f"{conv.id}/{speaker.id}")
+                     f"{conv.id}/{speaker.id}", speaker.needs_review)
                 )  # fmt: skip
     return results
 
@@ -259,7 +259,7 @@ def run_synthetic(count: int) -> dict[str, list[Row]]:
                 for speaker in assign_roles(speakers, segments, waveform, given, f0_hz=pitch):
                     results[mode].append(
                         (truth[speaker.id], speaker.role, speaker.role_confidence, speaker.word_count,
-                         f"synthetic-{index}/{speaker.id}")
+                         f"synthetic-{index}/{speaker.id}", speaker.needs_review)
                     )  # fmt: skip
     return results
 
@@ -273,7 +273,7 @@ def report(console: object, title: str, results: dict[str, list[Row]], show_wron
     from rich.table import Table
 
     summary = Table(title=title)
-    for column in ("mode", "all speakers", ">= 10 words (target)", "weighted by words", "wrong at >= 0.9", "review"):
+    for column in ("mode", "all speakers", ">= 10 words (target)", "weighted by words", "wrong at >= 0.9", "needs_review"):
         summary.add_column(column, justify="right")
     for mode, rows in results.items():
         talkers = [r for r in rows if r[3] >= 10]
@@ -281,9 +281,10 @@ def report(console: object, title: str, results: dict[str, list[Row]], show_wron
         weighted = sum(r[3] for r in rows if r[0] == r[1]) / words
         target = ">= 0.97" if mode == "with hints" else ">= 0.92"
         confident_wrong = sum(r[2] >= 0.9 and r[0] != r[1] for r in rows)
-        review = sum(r[2] < 0.7 for r in rows)
+        review = [r for r in rows if r[5]]
+        review_right = sum(r[0] == r[1] for r in review)
         summary.add_row(mode, _share(rows), f"{_share(talkers)} ({target})", f"{weighted:.3f}", str(confident_wrong),
-                        f"{review} under 0.7")  # fmt: skip
+                        f"{len(review)} ({review_right} right)")  # fmt: skip
     per_role = Table(title="Accuracy per true role")
     per_role.add_column("role")
     for mode in results:
@@ -299,11 +300,23 @@ def report(console: object, title: str, results: dict[str, list[Row]], show_wron
     for low, high in BANDS:
         cells = [_share([r for r in rows if low <= r[2] < high]) for rows in results.values()]
         bands.add_row(f"{low:.1f}-{min(high, 1.0):.1f}", *cells)
-    for table in (summary, per_role, bands):
+    labels = [*ROLES, "unknown"]
+    matrices = []
+    for mode, rows in results.items():
+        matrix = Table(title=f"Confusion, {mode} (rows: truth, columns: assigned)")
+        matrix.add_column("truth")
+        for label in labels:
+            matrix.add_column(label[:10], justify="right")
+        for truth_role in ROLES:
+            counts = Counter(r[1] for r in rows if r[0] == truth_role)
+            if counts:
+                matrix.add_row(truth_role, *(str(counts.get(label, 0)) for label in labels))
+        matrices.append(matrix)
+    for table in (summary, per_role, bands, *matrices):
         console.print(table)  # type: ignore[attr-defined]
     if show_wrong:
         for mode, rows in results.items():
-            for truth, role, confidence, words, where in rows:
+            for truth, role, confidence, words, where, _ in rows:
                 if truth != role:
                     console.print(f"  {mode}: {where} {truth} -> {role} at {confidence:.2f} ({words} words)")  # type: ignore[attr-defined]
 
@@ -312,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=("tuning", "blind", "all"), default="all", help="written sets to run")
     parser.add_argument("--pitch", action="store_true", help="give each written speaker its declared median F0")
-    parser.add_argument("--synthetic", type=int, default=0, help="also run N espeak-ng conversations (slow)")
+    parser.add_argument("--synthetic", "--count", type=int, default=0, help="also run N espeak-ng conversations (slow)")
     parser.add_argument("--wrong", action="store_true", help="list every wrong speaker (never for the blind set while tuning)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")

@@ -1,34 +1,38 @@
 """Speaker roles (oncologist, other clinician, parent, patient, other family) with confidence and evidence.
 
-Evidence per speaker, each turned into a score per role:
-- lexical: what the speaker says (data/roles_lexicon.yaml), and how others address them;
+Evidence per speaker, each turned into a score per role (role_evidence.py holds the word-level part):
+- lexical: what the speaker says (data/roles_lexicon.yaml): explaining results, recommending, clinical
+  vocabulary in statements, introducing themself; a parent's "my daughter" only when it is not about
+  the speaker's own life (an oncologist's "my daughter has a recital tonight");
+- interactional: who asks about symptoms (a clinician) and who answers (the patient when asked in the
+  second person, a parent when asked about the child); terms of address and supplied names, credited
+  to the person addressed only when the next turn answers or the term closes a reply;
 - conversational: share of talk time, question rate, who opens the conversation;
-- acoustic: median fundamental frequency (librosa pyin), which separates young children from
-  adults; an adolescent's voice lands in between and stays uncertain rather than wrong.
-Session hints (who attended) are hard constraints. The assignment is solved jointly over all
-speakers: every feasible assignment is scored and a speaker's confidence is the probability mass
-of the assignments that give it its role, so two speakers are not both "the patient" unless hinted.
+- acoustic: median fundamental frequency (librosa pyin). A child's voice is strong evidence; an adult
+  voice is weak evidence against being the patient, since adolescents sound like adults.
+Session hints (who attended) are hard constraints; the names supplied for de-identification are
+evidence. The assignment is solved jointly over all speakers: every feasible assignment is scored and
+a speaker's confidence is the probability mass of the assignments that give it its role, so two
+speakers are not both "the patient" unless hinted. A speaker who says almost nothing is flagged for
+review whatever its confidence.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-import yaml
 
+from ..deid.participants import Participant, parse_names
 from ..errors import InvalidOptionError
 from ..schema import ROLES, UNKNOWN_SPEAKER, Segment, Speaker
+from .role_evidence import Evidence, conversational, lexical, turns_of
 
 logger = logging.getLogger(__name__)
-LEXICON = Path(__file__).with_name("data") / "roles_lexicon.yaml"
 LABELS = {
     "oncologist": "Oncologist",
     "other_clinician": "Clinician",
@@ -40,6 +44,7 @@ LABELS = {
 # Without hints: how many speakers may hold each role at most.
 DEFAULT_MAX = {"oncologist": 1, "other_clinician": 3, "parent": 2, "patient": 1, "other_family": 3}
 _MAX_JOINT = 7  # speakers solved jointly; any beyond (the least talkative) are assigned alone
+_THIN_WORDS = 3  # a speaker who says fewer words than this is always flagged for review
 
 
 SETTINGS = ("clinic", "inpatient", "telephone")
@@ -52,10 +57,16 @@ class SessionHints:
     attendees: Mapping[str, int] = field(default_factory=dict)
     patient_age: int | None = None
     setting: str | None = None  # clinic, inpatient, telephone
+    # The people named for de-identification (--names), used as role evidence: who introduces
+    # themself or is addressed by a name. Never written to a report (they are PHI).
+    names: tuple[Participant, ...] = ()
 
     @classmethod
-    def parse(cls, attendees: str | None, patient_age: int | None = None, setting: str | None = None) -> SessionHints:
-        """From 'oncologist=1,parent=2,patient=1' and friends; a bad value is one clear InvalidOptionError."""
+    def parse(
+        cls, attendees: str | None, patient_age: int | None = None, setting: str | None = None, names: str | None = None
+    ) -> SessionHints:
+        """From 'oncologist=1,parent=2,patient=1' and friends, plus the --names spec ('patient=Emma,parent=Sarah');
+        a bad value is one clear InvalidOptionError."""
         counts: dict[str, int] = {}
         for part in (attendees or "").split(","):
             if not part.strip():
@@ -69,42 +80,11 @@ class SessionHints:
             raise InvalidOptionError("--patient-age must be between 0 and 40")
         if setting is not None and setting not in SETTINGS:
             raise InvalidOptionError(f"--setting must be one of {', '.join(SETTINGS)}")
-        return cls(counts, patient_age, setting)
+        return cls(counts, patient_age, setting, parse_names(names))
 
     def describe(self) -> dict[str, object]:
+        # Names are PHI: a report says only that hints were given, never the names.
         return {"attendees": dict(self.attendees), "patient_age": self.patient_age, "setting": self.setting}
-
-
-@dataclass(frozen=True)
-class _Rule:
-    id: str
-    role: str
-    weight: float
-    describe: str
-    pattern: re.Pattern[str]
-
-
-@functools.lru_cache(maxsize=2)
-def _lexicon(path: Path = LEXICON) -> tuple[tuple[_Rule, ...], tuple[_Rule, ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-
-    def rules(kind: str) -> tuple[_Rule, ...]:
-        return tuple(
-            _Rule(r["id"], r["role"], float(r["weight"]), r["describe"], re.compile(r["pattern"], re.IGNORECASE))
-            for r in data[kind]
-        )
-
-    return rules("speaker"), rules("address")
-
-
-@dataclass
-class _Evidence:
-    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ROLES, 0.0))
-    reasons: list[str] = field(default_factory=list)
-
-    def add(self, role: str, amount: float, reason: str) -> None:
-        self.scores[role] += amount
-        self.reasons.append(reason)
 
 
 def median_f0_hz(
@@ -132,67 +112,33 @@ def median_f0_hz(
     return float(np.median(voiced)), float(np.percentile(voiced, 90) - np.percentile(voiced, 10))
 
 
-def _acoustic(evidence: _Evidence, f0: tuple[float, float] | None, hints: SessionHints) -> None:
+def _acoustic(evidence: Evidence, f0: tuple[float, float] | None, hints: SessionHints) -> None:
+    """Pitch as one signal: a child's voice is strong evidence, an adult voice only weak evidence.
+
+    Children speak well above adults, so weight toward patient rises smoothly from ~230 Hz. An adult
+    voice says little against being the patient, because adolescent patients (median F0 near 150 Hz)
+    sound like adults: the words must decide, and with a hinted age of 12 or more it says nothing.
+    """
     if f0 is None:
         return
     median, spread = f0
-    # Children speak well above adults: weight rises smoothly from ~230 Hz, so an adolescent
-    # (about 200-260 Hz) gets some weight toward patient rather than a confident label.
     child = 1.0 / (1.0 + math.exp(-(median - 255.0) / 12.0))
     voice = "a child's voice" if child > 0.8 else "an adult voice" if child < 0.2 else "a voice between child and adult"
-    reason = f"median F0 {median:.0f} Hz, range {spread:.0f} Hz: {voice}"
-    young_patient = hints.patient_age is not None and hints.patient_age < 13
-    evidence.scores["patient"] += (3.0 if young_patient else 2.2) * child - 0.8 * (1 - child)
+    evidence.reasons.append(f"median F0 {median:.0f} Hz, range {spread:.0f} Hz: {voice}")
+    age = hints.patient_age
+    young_patient = age is not None and age < 12
+    adolescent = age is not None and age >= 12
+    against = 0.0 if adolescent else 1.0 if young_patient else 0.4  # an adult voice, against being the patient
+    evidence.scores["patient"] += (3.0 if young_patient else 2.2) * child - against * (1 - child)
     for role in ("oncologist", "other_clinician", "parent", "other_family"):
-        evidence.scores[role] += 1.2 * (1 - child) - 1.5 * child
-    evidence.reasons.append(reason)
-
-
-def _lexical(evidence: dict[str, _Evidence], segments: Sequence[Segment]) -> None:
-    speaker_rules, address_rules = _lexicon()
-    counts: dict[tuple[str, str], int] = {}
-    order = [s for s in segments if s.speaker in evidence]
-    for index, seg in enumerate(order):
-        for rule in speaker_rules:
-            if rule.pattern.search(seg.text):
-                counts[(seg.speaker, rule.id)] = counts.get((seg.speaker, rule.id), 0) + 1
-        addressee = next((s.speaker for s in order[index + 1 :] if s.speaker != seg.speaker), None)
-        for rule in address_rules:
-            if addressee and rule.pattern.search(seg.text):
-                counts[(addressee, rule.id)] = counts.get((addressee, rule.id), 0) + 1
-    every_rule = {r.id: r for r in (*speaker_rules, *address_rules)}
-    for (speaker, rule_id), n in sorted(counts.items()):
-        rule = every_rule[rule_id]
-        times = "once" if n == 1 else f"in {n} turns"
-        evidence[speaker].add(rule.role, rule.weight * min(1.0 + math.log(n), 3.0), f"{rule.describe} {times}")
-
-
-def _conversational(evidence: dict[str, _Evidence], speakers: Sequence[Speaker], segments: Sequence[Segment]) -> None:
-    total = sum(s.talk_time_s for s in speakers if s.id in evidence) or 1.0
-    most = max((s for s in speakers if s.id in evidence), key=lambda s: s.talk_time_s, default=None)
-    for speaker in speakers:
-        if speaker.id not in evidence:
-            continue
-        share = speaker.talk_time_s / total
-        if most is not None and speaker.id == most.id and share > 0.35:
-            evidence[speaker.id].add("oncologist", 0.8, f"holds the floor most ({100 * share:.0f} % of talk time)")
-        own = [s for s in segments if s.speaker == speaker.id]
-        questions = sum("?" in s.text for s in own)
-        if own and questions / len(own) > 0.5 and share < 0.35:
-            evidence[speaker.id].add("parent", 0.3, f"asks questions in {questions} of {len(own)} segments")
-    first = next((s.speaker for s in segments if s.speaker in evidence), None)
-    if first is not None:
-        evidence[first].add("oncologist", 0.4, "opens the conversation")
-        evidence[first].scores["other_clinician"] += 0.3
+        evidence.scores[role] -= 1.5 * child
 
 
 def _feasible(roles: tuple[str, ...], limits: Mapping[str, int]) -> bool:
     return all(roles.count(role) <= limits.get(role, 0) for role in ROLES)
 
 
-def _solve(
-    ids: list[str], evidence: dict[str, _Evidence], limits: Mapping[str, int], exact: bool
-) -> dict[str, tuple[str, float]]:
+def _solve(ids: list[str], evidence: dict[str, Evidence], limits: Mapping[str, int], exact: bool) -> dict[str, tuple[str, float]]:
     """Score every feasible joint assignment; confidence is each speaker's marginal probability.
 
     limits: the most speakers each role may take; exact: the limits are hinted counts to fill.
@@ -242,19 +188,22 @@ def assign_roles(
     """
     hints = hints or SessionHints()
     automatic = [s for s in speakers if s.role_source == "automatic" and s.id != UNKNOWN_SPEAKER]
-    evidence = {s.id: _Evidence() for s in automatic}
+    evidence = {s.id: Evidence() for s in automatic}
     for item in evidence.values():
         # Priors from the setting: families attend almost every re-evaluation talk, and an adult
-        # who is neither the oncologist nor a clinician is most often a parent.
+        # who is neither the oncologist nor a clinician is most often a parent. A telephone call
+        # is most often between a clinician and a parent.
         item.scores.update({"parent": 0.5, "other_clinician": -0.3, "other_family": -0.3})
+        if hints.setting == "telephone":
+            item.scores["patient"] -= 0.6
     spans: dict[str, list[tuple[float, float]]] = {}
     for seg in segments:
         spans.setdefault(seg.speaker, []).append((seg.start_s, seg.end_s))
     for sid in evidence:
         pitch = f0_hz[sid] if f0_hz is not None and sid in f0_hz else median_f0_hz(waveform, spans.get(sid, []))
         _acoustic(evidence[sid], pitch, hints)
-    _lexical(evidence, segments)
-    _conversational(evidence, speakers, segments)
+    lexical(evidence, segments, hints.names)
+    conversational(evidence, {s.id: s.talk_time_s for s in speakers}, turns_of(segments, set(evidence)))
     # Roles a person set take their seats first; the rest are solved around them.
     manual: list[str] = [s.role for s in speakers if s.role_source != "automatic"]
     base = hints.attendees or DEFAULT_MAX
@@ -271,13 +220,18 @@ def assign_roles(
         reasons = list(evidence[speaker.id].reasons)
         if hints.attendees:
             reasons.append("session hints: " + ", ".join(f"{n} {r}" for r, n in sorted(limits.items()) if n))
+        # Too little said to be sure ("Okay."): flagged whatever the joint solution says, unless a
+        # name or an answered address ties the speaker to a role.
+        thin = speaker.word_count < _THIN_WORDS and not evidence[speaker.id].strong
+        if thin:
+            reasons.append(f"says too little to be sure ({speaker.word_count} words)")
         updated.append(
             speaker.model_copy(
                 update={
                     "role": role,
                     "role_confidence": round(confidence, 3),
                     "evidence": reasons,
-                    "needs_review": confidence < review_below,
+                    "needs_review": confidence < review_below or thin,
                 }
             )
         )

@@ -61,7 +61,8 @@ def test_generate_schema_check_passes() -> None:
 def test_eval_roles_prints_its_tables() -> None:
     result = run("scripts/eval_roles.py", "--count", "4")
     assert result.returncode == 0, result.stderr
-    for line in ("without hints", "with hints", "Confusion", "Calibration"):
+    for line in ("without hints", "with hints", "Confusion", "Calibration", "BLIND set", "TUNING set", "Synthetic",
+                 "weighted by words", ">= 10 words", "Accuracy per true role"):  # fmt: skip
         assert line in result.stdout
 
 
