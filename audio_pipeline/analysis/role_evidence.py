@@ -36,14 +36,15 @@ TAG_ROLES = {
     "family": "other_family",
     "sibling": "other_family",
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE = re.compile(r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<=[.!?])\s+", re.IGNORECASE)  # not after "Dr."
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|you've|yours)\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(i|my|me|i'm|i've)\b", re.IGNORECASE)  # the patient's own questions
+_ANSWERS_FOR = re.compile(r"^(?:\w+[,.]\s+)?(she|he)\b", re.IGNORECASE)
 _THIRD_PERSON = re.compile(r"\b(she|he|her|his|him|she's|he's)\b", re.IGNORECASE)
-_GREETING = (
-    r"(?:and|welcome|hi|hey|hello|morning|good morning|good afternoon|thanks|thank you|bye|okay|yeah|yes|no|sorry"
-    r"|congratulations)"
-)
+# Words that may open a vocative: a greeting addresses whoever answers; a reply ("thank you, doctor")
+# addresses the speaker replied to.
+_GREETING = r"(?:and|welcome|hi|hey|hello|morning|good morning|good afternoon|good evening)"
+_REPLY = r"(?:thanks|thank you|okay|ok|yeah|yes|no|sorry|bye|congratulations|oh)"
 # Symptom answers weigh less than what a speaker says of themself: one turn, not a habit of speech.
 _ANSWER_WEIGHT = {"patient": 1.1, "parent": 0.6}
 _ASK_WEIGHT = 0.8
@@ -169,13 +170,12 @@ def _vocatives(term: str, sentence: str) -> list[str]:
     "Thank you, doctor." A mention is not one: "Emma's scan", "Grandma is her biggest fan".
     """
     found = []
-    lead = rf"^(?:{_GREETING}[,!]?\s+)?(?:{term})(?:\s+and\s+(?:\w+))?\s*[,.!?]"
-    if re.search(lead, sentence, re.IGNORECASE) or re.search(rf"^(?:is this|is that)\s+(?:{term})\?", sentence, re.I):
-        found.append("start")
-    elif re.search(rf",\s*(?:{term})\s*[.!?]?$", sentence, re.IGNORECASE) or re.search(
-        rf"^{_GREETING}[,!]?\s+(?:{term})\s*[.!?]?$", sentence, re.IGNORECASE
-    ):
+    closing = rf",\s*(?:{term})\s*[.!?]?$|^{_REPLY}[,!]?\s+(?:{term})\s*[.!?]?$"
+    lead = rf"^(?:{_GREETING}[,!]?\s+)?(?:{term})(?:\s+and\s+(?:\w+))?\s*[,.!?]|^(?:is this|is that)\s+(?:{term})\?"
+    if re.search(closing, sentence, re.IGNORECASE):
         found.append("end")
+    elif re.search(lead, sentence, re.IGNORECASE):
+        found.append("start")
     return found
 
 
@@ -252,7 +252,8 @@ def _symptom_question(tally: _Tally, turns: list[_Turn], index: int, pattern: re
         return
     answerer = turns[index + 1].speaker
     question = asked[-1]
-    if _THIRD_PERSON.search(question):
+    if _THIRD_PERSON.search(question) or _ANSWERS_FOR.search(turns[index + 1].text):
+        # About the child, or answered for the child ("She's been okay"): a parent's answer.
         tally.hit(answerer, "answers_for_child", {"parent": _ANSWER_WEIGHT["parent"]}, "answers about the child's symptoms")
     elif _SECOND_PERSON.search(question) or not re.search(r"\b(we|they|i)\b", question, re.IGNORECASE):
         own = {"patient": _ANSWER_WEIGHT["patient"]}

@@ -211,6 +211,9 @@ def assign_roles(
     ordered = sorted(evidence, key=lambda sid: -next(s.talk_time_s for s in speakers if s.id == sid))
     solved = _solve(ordered, evidence, limits, exact=bool(hints.attendees))
 
+    spoken: dict[str, int] = {}
+    for seg in segments:
+        spoken[seg.speaker] = spoken.get(seg.speaker, 0) + len(seg.text.split())
     updated = []
     for speaker in speakers:
         if speaker.id not in solved:
@@ -222,9 +225,10 @@ def assign_roles(
             reasons.append("session hints: " + ", ".join(f"{n} {r}" for r, n in sorted(limits.items()) if n))
         # Too little said to be sure ("Okay."): flagged whatever the joint solution says, unless a
         # name or an answered address ties the speaker to a role.
-        thin = speaker.word_count < _THIN_WORDS and not evidence[speaker.id].strong
+        said = spoken.get(speaker.id, 0)
+        thin = said < _THIN_WORDS and not evidence[speaker.id].strong
         if thin:
-            reasons.append(f"says too little to be sure ({speaker.word_count} words)")
+            reasons.append(f"says too little to be sure ({said} word{'' if said == 1 else 's'})")
         updated.append(
             speaker.model_copy(
                 update={

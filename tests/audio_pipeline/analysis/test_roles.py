@@ -140,3 +140,87 @@ def test_a_manual_oncologist_takes_the_only_oncologist_seat() -> None:
     result = by_id(assign_roles(corrected, segments, SILENT))
     assert result["S2"].role == "oncologist"
     assert result["S1"].role != "oncologist"
+
+
+# Issue 24: the hard cases of conversations we did not write.
+TELEPHONE = conversation(
+    ("S1", "Hi Laura, it's Dr. Okafor. Is this still a good time to talk?"),
+    ("S2", "Yes. Sorry, my daughter has a recital tonight so it's been crazy here."),
+    ("S1", "Oh, fun. My daughter has a recital tonight too, actually, so I know the feeling."),
+    ("S2", "Ha. So did you get the results?"),
+    ("S1", "I did. The MRI from Tuesday looks stable. Nothing new, and the area in her hip hasn't grown."),
+    ("S2", "Oh thank God."),
+    ("S1", "My recommendation is to keep going with the oral chemo for two more months and then scan again."),
+    ("S2", "Okay. Thank you so much."),
+)
+WOMEN = {"S1": (205.0, 40.0), "S2": (198.0, 40.0)}  # a female oncologist and a mother: pitch cannot tell them apart
+
+
+@pytest.mark.parametrize("hints", [None, SessionHints.parse("oncologist=1,parent=1", None, "telephone")])
+def test_a_telephone_call_is_never_swapped_when_the_clinician_explains_results(hints: SessionHints | None) -> None:
+    result = by_id(assign_roles(*TELEPHONE, SILENT, hints, f0_hz=WOMEN))
+    assert (result["S1"].role, result["S2"].role) == ("oncologist", "parent")
+    assert not any("'my daughter/son'" in e for e in result["S1"].evidence), "her own daughter is not parental evidence"
+
+
+ADOLESCENT = conversation(
+    ("S1", "Jordan, how have you been feeling since the last round?"),
+    ("S3", "Fine."),
+    ("S1", "Any pain in your back or legs at night?"),
+    ("S3", "Sometimes. My back hurts when I lie down."),
+    ("S2", "He's been taking the ibuprofen most nights."),
+    ("S1", "The scan this week shows the spot in the spine is a bit bigger. I'd like to add radiation."),
+    ("S3", "Will I miss school?"),
+)
+ADOLESCENT_PITCH = {"S1": (122.0, 30.0), "S2": (206.0, 40.0), "S3": (148.0, 30.0)}
+
+
+@pytest.mark.parametrize("hints", [None, SessionHints.parse(None, 16), SessionHints.parse("oncologist=1,parent=1,patient=1", 16)])
+def test_an_adolescent_with_an_adult_voice_is_the_patient_when_the_words_say_so(hints: SessionHints | None) -> None:
+    result = by_id(assign_roles(*ADOLESCENT, SILENT, hints, f0_hz=ADOLESCENT_PITCH))
+    assert (result["S1"].role, result["S2"].role, result["S3"].role) == ("oncologist", "parent", "patient")
+
+
+def test_an_adult_voice_that_speaks_as_a_parent_stays_a_parent() -> None:
+    speakers, segments = conversation(
+        ("S1", "The scan shows the tumor is smaller. I'd recommend two more cycles."),
+        ("S2", "Our son has been so tired. Is he going to need surgery?"),
+        ("S1", "Not yet."),
+    )
+    result = by_id(assign_roles(speakers, segments, SILENT, f0_hz={"S1": (200.0, 30.0), "S2": (150.0, 30.0)}))
+    assert result["S2"].role == "parent"
+
+
+def test_the_patient_named_in_the_hints_is_the_one_who_answers_to_the_name() -> None:
+    speakers, segments = conversation(
+        ("S1", "Emma, how is your stomach?"),
+        ("S2", "Kinda bad."),
+        ("S3", "She's lost four pounds since the last visit."),
+        ("S1", "The scan shows the tumor hasn't grown. I'd like to give her a break of one week."),
+    )
+    pitch = {"S1": (211.0, 30.0), "S2": (168.0, 30.0), "S3": (196.0, 30.0)}
+    named = SessionHints.parse("oncologist=1,parent=1,patient=1", 16, "clinic", names="patient=Emma,parent=Kristen")
+    result = by_id(assign_roles(speakers, segments, SILENT, named, f0_hz=pitch))
+    assert (result["S2"].role, result["S3"].role) == ("patient", "parent")
+    assert any("addressed by the patient's name" in e for e in result["S2"].evidence)
+
+
+def test_names_in_hints_are_parsed_kept_out_of_reports_and_optional() -> None:
+    hints = SessionHints.parse("oncologist=1", 9, "clinic", names="patient=Emma Smith/Em,parent=Sarah")
+    assert {p.tag for p in hints.names} == {"patient", "parent"}
+    assert "names" not in hints.describe() and "emma" not in str(hints.describe()).lower()
+    assert SessionHints({"parent": 1}, 9, "clinic").names == (), "the three-field constructor still works"
+    with pytest.raises(InvalidOptionError):
+        SessionHints.parse(None, names="surgeon=Bob")
+
+
+def test_a_speaker_who_says_almost_nothing_is_flagged_even_when_the_solution_is_confident() -> None:
+    speakers, segments = conversation(
+        ("S1", "The scan shows the tumor is smaller. I'd recommend two more cycles of chemo."),
+        ("S2", "Our daughter has been so tired. Is she going to need surgery?"),
+        ("S1", "Compared to the last MRI the lesions are stable."),
+        ("S3", "Okay."),
+    )
+    result = by_id(assign_roles(speakers, segments, SILENT, SessionHints({"oncologist": 1, "parent": 2})))
+    assert result["S3"].needs_review and any("says too little" in e for e in result["S3"].evidence)
+    assert not result["S1"].needs_review
