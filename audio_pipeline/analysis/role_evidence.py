@@ -14,15 +14,14 @@ session; this module decides *whom* a piece of evidence is about:
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from ..datafiles import data_file
 from ..deid.participants import Participant
 from ..schema import ROLES, Segment
 
@@ -75,10 +74,8 @@ class Lexicon:
     symptom_question: re.Pattern[str]
 
 
-@functools.lru_cache(maxsize=2)
-def load(path: Path = LEXICON) -> Lexicon:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-
+@data_file("the speaker-role lexicon", LEXICON)
+def load(data: Any) -> Lexicon:
     def rules(kind: str) -> tuple[Rule, ...]:
         return tuple(
             Rule(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from audio_pipeline.analysis.role_evidence import Evidence, lexical
+from audio_pipeline.analysis.role_evidence import Evidence, lexical, load
 from audio_pipeline.deid import parse_names
+from audio_pipeline.errors import InvalidOptionError
 from audio_pipeline.schema import Segment, Word
 
 
@@ -158,3 +161,10 @@ def test_a_child_calling_out_to_mommy_is_evidence_about_the_child() -> None:
     assert said(child, "S3", "calls out to Mommy") and said(child, "S3", "addressed as a child")
     adult = evidence_of(("S1", "Mom, can you hold her hand for this part?"), ("S2", "Sure."))
     assert not said(adult, "S1", "calls out to Mommy") and said(adult, "S2", "addressed as Mom/Dad")
+
+
+def test_a_broken_lexicon_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.yaml"
+    bad.write_text("speaker: [{id: x, role: parent, weight: 1, describe: d, pattern: '(unclosed'}]\n", encoding="utf-8")
+    with pytest.raises(InvalidOptionError, match="speaker-role lexicon"):
+        load(bad)
