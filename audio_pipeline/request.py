@@ -47,7 +47,7 @@ class RunHints(BaseModel):
         None,
         max_length=1000,
         repr=False,  # participants' names: never in a repr, a log or an error
-        description="Participants' names, used only for de-identified copies.",
+        description="Participants' names: for de-identified copies, and as role evidence (who is addressed by a name).",
         examples=["patient=Emma Smith/Em,parent=Sarah,oncologist=Patel"],
     )
 
@@ -96,9 +96,10 @@ class RunHints(BaseModel):
         return SpeakerCountHint(self.num_speakers, self.min_speakers, self.max_speakers)
 
     def session_hints(self) -> SessionHints | None:
-        if not self.attendees and self.patient_age is None and self.setting is None:
+        """What the roles stage is told; names included (never written to provenance, see pipeline.py)."""
+        if not self.attendees and self.patient_age is None and self.setting is None and not self.names:
             return None
-        return SessionHints(dict(self.attendees), self.patient_age, self.setting)
+        return SessionHints(dict(self.attendees), self.patient_age, self.setting, parse_names(self.names))
 
 
 class RunRequest(RunHints):

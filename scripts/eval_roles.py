@@ -27,7 +27,6 @@ words spoken, per true role, and per confidence band (calibration), plus speaker
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import re
 import sys
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from audio_pipeline.analysis.roles import SessionHints, assign_roles, median_f0_hz  # noqa: E402
 from audio_pipeline.attribute import build_speakers  # noqa: E402
+from audio_pipeline.request import RunHints, run_request  # noqa: E402
 from audio_pipeline.schema import ROLES, Segment, Word  # noqa: E402
 from scripts.make_synthetic_consults import speak_clip  # noqa: E402
 
@@ -220,9 +220,10 @@ def written_hints(conv: Written) -> SessionHints:
     """Exact counts, age, setting and, where SessionHints takes them, the supplied names."""
     counts = Counter(conv.truth.values())
     attendees = ",".join(f"{role}={n}" for role, n in sorted(counts.items()))
-    if "names" in {f.name for f in dataclasses.fields(SessionHints)}:
-        return SessionHints.parse(attendees, conv.age, conv.setting, names=conv.names)  # type: ignore[call-arg]
-    return SessionHints.parse(attendees, conv.age, conv.setting)
+    values = {"attendees": attendees, "patient_age": conv.age, "setting": conv.setting, "names": conv.names or None}
+    hints = run_request(values, RunHints).session_hints()
+    assert hints is not None
+    return hints
 
 
 Row = tuple[str, str, float, int, str, bool]  # truth, assigned, confidence, words, "conversation/speaker", review

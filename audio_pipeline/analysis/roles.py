@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..deid.participants import Participant, parse_names
-from ..errors import InvalidOptionError
+from ..deid.participants import Participant
 from ..schema import ROLES, UNKNOWN_SPEAKER, Segment, Speaker
 from .role_evidence import Evidence, conversational, lexical, turns_of
 
@@ -60,31 +59,6 @@ class SessionHints:
     # The people named for de-identification (--names), used as role evidence: who introduces
     # themself or is addressed by a name. Never written to a report (they are PHI).
     names: tuple[Participant, ...] = ()
-
-    @classmethod
-    def parse(
-        cls, attendees: str | None, patient_age: int | None = None, setting: str | None = None, names: str | None = None
-    ) -> SessionHints:
-        """From 'oncologist=1,parent=2,patient=1' and friends, plus the --names spec ('patient=Emma,parent=Sarah');
-        a bad value is one clear InvalidOptionError."""
-        counts: dict[str, int] = {}
-        for part in (attendees or "").split(","):
-            if not part.strip():
-                continue
-            role, _, number = part.partition("=")
-            role = role.strip().lower().replace("-", "_").replace(" ", "_")
-            if role not in ROLES or not number.strip().isdigit():
-                raise InvalidOptionError(f"--attendees takes ROLE=COUNT pairs separated by commas, with roles {', '.join(ROLES)}")
-            counts[role] = int(number)
-        if patient_age is not None and not 0 <= patient_age <= 40:
-            raise InvalidOptionError("--patient-age must be between 0 and 40")
-        if setting is not None and setting not in SETTINGS:
-            raise InvalidOptionError(f"--setting must be one of {', '.join(SETTINGS)}")
-        return cls(counts, patient_age, setting, parse_names(names))
-
-    def describe(self) -> dict[str, object]:
-        # Names are PHI: a report says only that hints were given, never the names.
-        return {"attendees": dict(self.attendees), "patient_age": self.patient_age, "setting": self.setting}
 
 
 def median_f0_hz(

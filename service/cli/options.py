@@ -19,7 +19,9 @@ DeidentifyOption = Annotated[
 ]
 NamesOption = Annotated[
     str | None,
-    typer.Option(help="Names for --deidentify: 'patient=Emma Smith/Em,parent=Sarah,sibling=Will,oncologist=Patel'."),
+    typer.Option(
+        help="Participants' names, for --deidentify and as role evidence: 'patient=Emma Smith/Em,parent=Sarah,oncologist=Patel'."
+    ),
 ]
 DeidentifyAudioOption = Annotated[
     bool,
@@ -32,9 +34,10 @@ def cli_request(**flags: object) -> RunRequest:
     return run_request(flags, RunRequest)
 
 
-def check_deid_options(deidentify: bool, names: str | None, audio: bool) -> None:
+def check_deid_options(deidentify: bool, names: str | None, audio: bool, names_alone: bool = False) -> None:
+    """``names_alone``: the command also uses --names as role evidence, so it may come without --deidentify."""
     from audio_pipeline.deid import parse_names
 
-    if (names or audio) and not deidentify:
+    if (audio or (names and not names_alone)) and not deidentify:
         raise InputError("--names and --deidentify-audio go with --deidentify")
     parse_names(names)  # a bad --names fails before any work

@@ -62,8 +62,9 @@ def transcribe(
             attendees=attendees,
             patient_age=patient_age,
             setting=setting,
+            names=names,
         )
-        check_deid_options(deidentify, names, deidentify_audio)
+        check_deid_options(deidentify, names, deidentify_audio, names_alone=True)
         with progress_reporter() as report:
             transcript = TranscriptionPipeline().run(recording, request, report)
         atomic_write_text(target, transcript.to_json())
@@ -91,8 +92,8 @@ def analyze(
     target = output or transcript_path
     with user_errors():
         check_output_path(target)
-        request = cli_request(attendees=attendees, patient_age=patient_age, setting=setting)
-        check_deid_options(deidentify, names, deidentify_audio)
+        request = cli_request(attendees=attendees, patient_age=patient_age, setting=setting, names=names)
+        check_deid_options(deidentify, names, deidentify_audio, names_alone=True)
         transcript = read_transcript(transcript_path)
         if transcript.deidentification is not None:
             raise InputError("this is a de-identified copy; analyze the canonical transcript it was made from")
