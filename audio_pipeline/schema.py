@@ -350,11 +350,29 @@ def load_transcript(text: str) -> Transcript:
         raise TranscriptFormatError(f"the transcript is not in a schema version we read ({', '.join(ACCEPTED_INPUT_VERSIONS)})")
     data["schema_version"] = SCHEMA_VERSION
     try:
-        return Transcript.model_validate(data)
+        transcript = Transcript.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise TranscriptFormatError(f"the transcript does not match the schema at {where}: {first['msg']}") from exc
+    return _normalise_words(transcript)
+
+
+def _normalise_words(transcript: Transcript) -> Transcript:
+    """Word text as the pipeline writes it: no leading, trailing or doubled whitespace.
+
+    The schema allows faster-whisper's raw ' word' form (and people editing JSON write it); every
+    reader that joins words (the silence breaker's first words) expects clean tokens.
+    """
+    segments = []
+    for segment in transcript.segments:
+        words = [
+            w if w.text == " ".join(w.text.split()) else w.model_copy(update={"text": " ".join(w.text.split())})
+            for w in segment.words
+        ]
+        changed = any(a is not b for a, b in zip(words, segment.words, strict=True))
+        segments.append(segment.model_copy(update={"words": words}) if changed else segment)
+    return transcript.model_copy(update={"segments": segments})
 
 
 def json_schema() -> dict[str, Any]:
