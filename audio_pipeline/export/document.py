@@ -3,6 +3,8 @@
 Every text export (MAXQDA, REFI-QDA, DOCX) renders through here, so the character offsets a
 REFI-QDA selection uses are computed on exactly the text that is written, and a pause sits where
 it happened: inside a turn between the words around it, or between turns on its own line.
+Coders' decisions are read through ``silence_statuses`` only: a confirmed Silence says so, a
+rejected candidate is an ordinary pause, an undecided one stays a candidate.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..review.decisions import SilenceStatus, silence_statuses
 from ..schema import LongPause, Pause, Segment, SilenceCandidate, Speaker, Transcript, word_offsets
 
 PARAGRAPH_BREAK = "\n\n"
@@ -45,9 +48,13 @@ def clock_tenths(seconds: float) -> tuple[int, int, int, int]:
     return hours, minutes, secs, tenth
 
 
-def pause_marker(pause: Pause, candidate: SilenceCandidate | None) -> str:
-    """Conversation-analysis style: '(5.3)'; a silence candidate says so."""
-    return f"({pause.duration_s:.1f}, silence candidate)" if candidate else f"({pause.duration_s:.1f})"
+def pause_marker(pause: Pause, status: SilenceStatus | None) -> str:
+    """Conversation-analysis style: '(5.3)'; a confirmed Silence and an open candidate say so."""
+    if status is not None and status.is_silence:
+        return f"({pause.duration_s:.1f}, Silence)"
+    if status is not None and status.is_open_candidate:
+        return f"({pause.duration_s:.1f}, silence candidate)"
+    return f"({pause.duration_s:.1f})"
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,25 @@ class RenderedTurn:
 @dataclass(frozen=True)
 class RenderedPause:
     pause: Pause
-    start: int
+    start: int  # the marker '(6.2, Silence)' itself, label and time marker excluded
     end: int
-    candidate: SilenceCandidate | None
+    status: SilenceStatus | None  # a candidate, or a pause a coder decided on
     long_pause: LongPause | None
+    inline: bool  # inside a turn's paragraph (within-turn pause), else a paragraph of its own
+
+    @property
+    def is_silence(self) -> bool:
+        return self.status is not None and self.status.is_silence
+
+    @property
+    def candidate(self) -> SilenceCandidate | None:
+        """The detector's candidate while it is still open (unreviewed or unsure); None once decided."""
+        return self.status.candidate if self.status is not None and self.status.is_open_candidate else None
+
+    @property
+    def open_long_pause(self) -> LongPause | None:
+        """A long pause without a trigger that no coder has decided on yet."""
+        return self.long_pause if self.status is None or self.status.state == "unreviewed" else None
 
 
 @dataclass
@@ -139,16 +161,19 @@ def render(
     pause_threshold_s: float = 2.0,
     timestamp: Callable[[float], str] | None = None,
     clean: Callable[[str], str] = lambda text: text,
+    pause_label: str | None = None,
 ) -> RenderedDocument:
     """One paragraph per turn ('Label: text'), timed pauses at or above the threshold inline.
 
     ``timestamp`` (if given) writes a time marker after each turn's label; ``clean`` rewrites
-    segment text (and must keep its length, so offsets stay exact).
+    segment text (and must keep its length, so offsets stay exact). ``pause_label`` (if given)
+    starts every pause paragraph between turns with 'Label: ' (and its time marker), so a tool
+    that credits unlabelled paragraphs to the previous speaker credits the pause to no one.
     """
     speakers = {s.id: s for s in transcript.speakers}
-    candidates = {c.pause_id: c for c in transcript.silence_candidates}
+    statuses = {s.pause.id: s for s in silence_statuses(transcript)}
     long_pauses = {lp.pause_id: lp for lp in transcript.long_pauses}
-    shown = [p for p in transcript.pauses if p.duration_s >= pause_threshold_s or p.id in candidates]
+    shown = [p for p in transcript.pauses if p.duration_s >= pause_threshold_s or p.id in statuses]
     segments = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
     out = _Writer()
     turns: list[RenderedTurn] = []
@@ -157,9 +182,14 @@ def render(
     placed: set[str] = set()
     turn: RenderedTurn | None = None
 
-    def write_pause(pause: Pause) -> None:
-        start, end = out.write(pause_marker(pause, candidates.get(pause.id)))
-        rendered_pauses.append(RenderedPause(pause, start, end, candidates.get(pause.id), long_pauses.get(pause.id)))
+    def write_pause(pause: Pause, inline: bool) -> None:
+        if not inline and pause_label is not None:
+            out.write(f"{pause_label}: ")
+            if timestamp is not None:
+                out.write(f"{timestamp(pause.start_s)} ")
+        status = statuses.get(pause.id)
+        start, end = out.write(pause_marker(pause, status))
+        rendered_pauses.append(RenderedPause(pause, start, end, status, long_pauses.get(pause.id), inline))
         placed.add(pause.id)
 
     def close_turn() -> None:
@@ -174,10 +204,10 @@ def render(
         for pause in between:
             if turn is not None and pause.kind == "within_turn" and turn.speaker_id == seg.speaker:
                 out.write(" ")
-                write_pause(pause)
+                write_pause(pause, inline=True)
             else:
                 close_turn()
-                write_pause(pause)
+                write_pause(pause, inline=False)
                 out.write(PARAGRAPH_BREAK)
         if turn is None or turn.speaker_id != seg.speaker:
             close_turn()
@@ -198,7 +228,7 @@ def render(
             doc_start, _ = out.write(text[cursor:offset])
             rseg.pieces.append(Piece(cursor, doc_start, offset - cursor))
             out.write(" ")
-            write_pause(pause)
+            write_pause(pause, inline=True)
             cursor = offset
         doc_start, _ = out.write(text[cursor:])
         rseg.pieces.append(Piece(cursor, doc_start, len(text) - cursor))
@@ -207,7 +237,7 @@ def render(
     close_turn()
     for pause in shown:
         if pause.id not in placed:  # after the last words of the recording
-            write_pause(pause)
+            write_pause(pause, inline=False)
             out.write(PARAGRAPH_BREAK)
     text = "".join(out.parts).rstrip("\n") + "\n"
     return RenderedDocument(text=text, turns=turns, pauses=rendered_pauses, segments=rendered_segments)

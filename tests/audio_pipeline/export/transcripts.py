@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 
 from audio_pipeline.analysis.emotion import detect
 from audio_pipeline.analysis.suggestions import suggest
+from audio_pipeline.review import link_decisions
 from audio_pipeline.schema import (
     LongPause,
     ModelInfo,
     Pause,
     Provenance,
     RecordingInfo,
+    Review,
+    ReviewDecision,
     Segment,
     SilenceCandidate,
     Speaker,
@@ -149,3 +152,51 @@ def sample_transcript() -> Transcript:
         code_suggestions=suggest(segments),
         warnings=[],
     )
+
+
+CODER = "Dana (RA)"
+DECIDED_AT = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def reviewed_transcript(
+    candidate: str | None = "confirmed",
+    add_missed: bool = True,
+    suggestions: dict[str, str] | None = None,
+    note: str = "gave the parent space",
+    coder: str = CODER,
+) -> Transcript:
+    """The sample transcript after a coder's review, decisions linked as the review workspace saves them.
+
+    ``candidate``: the decision on the 6.2 s Silence candidate (None: left unreviewed).
+    ``add_missed``: the coder marks the 5.5 s long pause (no trigger) as a Silence the detector missed.
+    ``suggestions``: suggestion id to decision; by default the first "sorry" is accepted and the
+    warning shot rejected.
+    """
+    transcript = sample_transcript()
+    segments = {s.id: s for s in transcript.segments}
+    decisions: list[ReviewDecision] = []
+
+    def decide(target: str, decision: str, start: float, end: float, **extra: object) -> None:
+        decisions.append(
+            ReviewDecision(
+                id=f"d{len(decisions) + 1}",
+                target=target,  # type: ignore[arg-type]
+                decision=decision,  # type: ignore[arg-type]
+                start_s=start,
+                end_s=end,
+                coder=coder,
+                decided_at=DECIDED_AT.replace(minute=30 + len(decisions)),
+                **extra,  # type: ignore[arg-type]
+            )
+        )
+
+    if candidate is not None:
+        decide("silence", candidate, 11.0, 17.2, note=note)
+    if add_missed:
+        decide("silence", "confirmed", 32.0, 37.5, added_by_coder=True)
+    wanted = {"sug-0003": "confirmed", "sug-0001": "rejected"} if suggestions is None else suggestions
+    for sug in transcript.code_suggestions:
+        if sug.id in wanted:
+            seg = segments[sug.segment_id]
+            decide("suggestion", wanted[sug.id], seg.start_s, seg.end_s, code=sug.code, text=sug.text)
+    return link_decisions(transcript.model_copy(update={"review": Review(revision=3, decisions=decisions)}))
