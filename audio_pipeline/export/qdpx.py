@@ -4,6 +4,12 @@ A ZIP holding project.qde (QDA-XML 1.0, validated against data/Project.xsd befor
 returned) and a lowercase sources/ folder. Selections count Unicode characters in the exact text
 written (LF line endings). Code GUIDs derive from code names, so projects exported from different
 sessions share one code system when a QDA tool merges them.
+
+Importers dereference attributes the schema calls optional (QualCoder reads creationDateTime on a
+Transcript and calls .replace on it; it names a coding's owner from the selection's creatingUser),
+so every element that can carry creation and modification times and users carries them. What a
+coder decided is read through ``silence_statuses`` and ``coded_suggestions``: a confirmed Silence
+and an accepted suggestion are codings owned by that coder, at the time they decided.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,20 +28,18 @@ from .. import __version__
 from ..analysis.suggestions import load_rules
 from ..codebook import load_codebook
 from ..errors import EngineError, InvalidOptionError
-from ..schema import ROLES, SILENCE_CODE, Transcript
+from ..review.decisions import coded_suggestions, silence_statuses
+from ..schema import ROLES, SILENCE_CODE, ReviewDecision, Transcript
+from .authorship import Made, ProjectAuthors, by_coder, guid, user_guid
 from .base import ExportOptions
 from .document import RenderedDocument, RenderedPause, render, role_label
 
 NS = "urn:QDA-XML:project:1.0"
 XSD = Path(__file__).with_name("data") / "Project.xsd"
-_GUIDS = uuid.UUID("6f1d3c2e-9a4b-5c7d-8e0f-a1b2c3d4e5f6")
 REVIEW_CODE = "Long pause without emotional trigger"
 SUGGESTED_SUFFIX = " (suggested)"
+_UNSAFE_IN_NAME = str.maketrans({c: "_" for c in '/\\:*?"<>|'})
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed entry times: the same transcript gives the same bytes
-
-
-def guid(*parts: str) -> str:
-    return str(uuid.uuid5(_GUIDS, "\x1f".join(parts)))
 
 
 def _el(tag: str, parent: etree._Element | None = None, text: str | None = None, **attrs: str) -> etree._Element:
@@ -60,6 +63,12 @@ def validate(qde: bytes) -> None:
         raise EngineError(f"the REFI-QDA project failed schema validation: {schema.error_log.last_error}")
 
 
+def file_name(title: str, extension: str) -> str:
+    """A source name importers can use as a file name: the title with its real extension."""
+    safe = " ".join(title.translate(_UNSAFE_IN_NAME).split()).strip(". ") or "Consultation"
+    return f"{safe}.{extension}"
+
+
 @dataclass(frozen=True)
 class _Selection:
     start: int
@@ -67,6 +76,7 @@ class _Selection:
     name: str
     code_guid: str
     description: str
+    made: Made
 
 
 class QdpxExporter:
@@ -80,23 +90,32 @@ class QdpxExporter:
         key = transcript.recording.sha256
         source_guid = guid(key, "text-source")
         files: dict[str, bytes] = {f"sources/{source_guid}.txt": document.text.encode("utf-8")}
+        who = ProjectAuthors.of(transcript)
+        made = who.automatic
         project = _el(
             "Project",
             name=options.title,
             origin=f"alliance {__version__}",
-            creationDateTime=transcript.provenance.created_at.isoformat(),
+            creatingUserGUID=made.user,
+            creationDateTime=made.at,
+            modifyingUserGUID=made.modified_by,
+            modifiedDateTime=made.modified_at,
         )
-        user_guid = guid("user", "alliance")
         users = _el("Users", project)
-        _el("User", users, guid=user_guid, name="alliance (automatic)")
-        project.set("creatingUserGUID", user_guid)
+        for name in who.users:
+            _el("User", users, guid=user_guid(name), name=name)
         _codebook(_el("CodeBook", project))
         sources = _el("Sources", project)
         text_source = _el(
-            "TextSource", sources, guid=source_guid, name=options.title, plainTextPath=f"internal://{source_guid}.txt"
+            "TextSource",
+            sources,
+            guid=source_guid,
+            name=file_name(options.title, "txt"),
+            plainTextPath=f"internal://{source_guid}.txt",
+            **made.attrs(),
         )
         _el("Description", text_source, text=f"Transcript {key[:12]}, schema {transcript.schema_version}, written by alliance.")
-        for sel in sorted(_selections(transcript, document), key=lambda s: (s.start, s.end, s.name)):
+        for sel in sorted(_selections(transcript, document, made), key=lambda s: (s.start, s.end, s.name)):
             node = _el(
                 "PlainTextSelection",
                 text_source,
@@ -104,12 +123,13 @@ class QdpxExporter:
                 name=sel.name,
                 startPosition=str(sel.start),
                 endPosition=str(sel.end),
+                **sel.made.attrs(),
             )
             _el("Description", node, text=sel.description)
-            coding = _el("Coding", node, guid=guid(key, "coding", sel.name, str(sel.start), sel.code_guid))
+            coding = _el("Coding", node, guid=guid(key, "coding", sel.name, str(sel.start), sel.code_guid), **sel.made.coding())
             _el("CodeRef", coding, targetGUID=sel.code_guid)
         if options.audio_path is not None:
-            files.update(_audio_source(sources, transcript, document, options.audio_path))
+            files.update(_audio_source(sources, transcript, document, options, made))
         qde = etree.tostring(project, xml_declaration=True, encoding="utf-8", pretty_print=True)
         validate(qde)
         buffer = io.BytesIO()
@@ -165,12 +185,14 @@ def _codebook(codebook_el: etree._Element) -> None:
     for theme in book.themes:
         wanted = [c for c in theme.codes if c.path in suggested_codes]
         if wanted:
-            theme_el = _code(suggested, f"Suggested / {theme.name}", theme.name, False)
+            # Names are unique across the whole tree: QualCoder keeps one category per name, so a
+            # sub-category named like its theme would pour the suggestions into the real codebook.
+            theme_el = _code(suggested, f"Suggested / {theme.name}", theme.name + SUGGESTED_SUFFIX, False)
             for code in wanted:
                 _code(theme_el, f"Suggested / {code.path}", code.name + SUGGESTED_SUFFIX, True, code.description)
 
 
-def _selections(transcript: Transcript, document: RenderedDocument) -> Iterable[_Selection]:
+def _selections(transcript: Transcript, document: RenderedDocument, automatic: Made) -> Iterable[_Selection]:
     for turn in document.turns:
         yield _Selection(
             turn.start,
@@ -178,18 +200,30 @@ def _selections(transcript: Transcript, document: RenderedDocument) -> Iterable[
             f"{turn.label} at {turn.start_s:.1f} s",
             code_guid(f"Speaker roles / {turn.role}"),
             f"Turn by {turn.label} ({role_label(turn.role)}), {turn.start_s:.1f}-{turn.end_s:.1f} s.",
+            automatic,
         )
     labels = {t.speaker_id: t.label for t in document.turns}
     for rp in document.pauses:
-        if rp.candidate is not None:
+        decision = rp.status.decision if rp.status is not None else None
+        if rp.is_silence and decision is not None:
+            yield _Selection(
+                rp.start,
+                rp.end,
+                f"Silence {rp.pause.duration_s:.1f} s",
+                code_guid(SILENCE_CODE),
+                _confirmed_description(rp, decision, labels),
+                by_coder(decision),
+            )
+        elif rp.candidate is not None:
             yield _Selection(
                 rp.start,
                 rp.end,
                 f"Silence candidate {rp.pause.duration_s:.1f} s",
                 code_guid(SILENCE_CODE),
-                _silence_description(rp, labels),
+                _silence_description(rp, labels) + (_unsure(decision) if decision is not None else ""),
+                automatic,
             )
-        elif rp.long_pause is not None:
+        elif rp.open_long_pause is not None:
             yield _Selection(
                 rp.start,
                 rp.end,
@@ -197,20 +231,46 @@ def _selections(transcript: Transcript, document: RenderedDocument) -> Iterable[
                 code_guid(f"Review / {REVIEW_CODE}"),
                 f"{rp.pause.duration_s:.1f} s pause at {rp.pause.start_s:.1f} s with no emotional trigger: "
                 "check whether it is a Silence.",
+                automatic,
             )
-    for sug in transcript.code_suggestions:
+    accepted = _suggestion_decisions(transcript)
+    for sug, is_coding in coded_suggestions(transcript):
         rendered = document.segments.get(sug.segment_id)
         if rendered is None:
             continue
         start, end = rendered.doc_offset(sug.start_char), rendered.doc_offset(sug.end_char, end=True)
-        yield _Selection(
-            start,
-            end,
-            f"Suggested: {sug.code}",
-            code_guid(f"Suggested / {sug.code}"),
-            f"Suggestion (not a code): rule {sug.rule} matched '{sug.text}', confidence {sug.confidence:.2f}. "
-            "Accept by recoding with the codebook code, or delete.",
-        )
+        decision = accepted.get(sug.id)
+        if is_coding and decision is not None:
+            yield _Selection(
+                start,
+                end,
+                sug.code,
+                code_guid(sug.code),
+                f"Coded by {decision.coder} on {decision.decided_at:%Y-%m-%d}, accepting the suggestion of rule "
+                f"{sug.rule} ('{sug.text}')." + (f" Note: {decision.note}" if decision.note else ""),
+                by_coder(decision),
+            )
+        else:
+            yield _Selection(
+                start,
+                end,
+                f"Suggested: {sug.code}",
+                code_guid(f"Suggested / {sug.code}"),
+                f"Suggestion (not a code): rule {sug.rule} matched '{sug.text}', confidence {sug.confidence:.2f}. "
+                "Accept by recoding with the codebook code, or delete.",
+                automatic,
+            )
+
+
+def _suggestion_decisions(transcript: Transcript) -> dict[str, ReviewDecision]:
+    """The linked decision on each suggestion (who accepted it and when), as link_decisions left it."""
+    if transcript.review is None:
+        return {}
+    return {
+        d.suggestion_id: d
+        for d in transcript.review.decisions
+        if d.target == "suggestion" and not d.orphaned and d.suggestion_id is not None
+    }
 
 
 def _silence_description(rp: RenderedPause, labels: dict[str, str]) -> str:
@@ -228,8 +288,28 @@ def _silence_description(rp: RenderedPause, labels: dict[str, str]) -> str:
     )
 
 
-def _audio_source(sources: etree._Element, transcript: Transcript, document: RenderedDocument, audio: Path) -> dict[str, bytes]:
+def _unsure(decision: ReviewDecision) -> str:
+    return f" Marked unsure by {decision.coder}" + (f": {decision.note}" if decision.note else ".")
+
+
+def _confirmed_description(rp: RenderedPause, decision: ReviewDecision, labels: dict[str, str]) -> str:
+    p = rp.pause
+    found = "marked as a Silence the detector missed" if rp.status is None or rp.status.candidate is None else "confirmed"
+    before = labels.get(p.speaker_before or "", p.speaker_before or "nobody")
+    after = labels.get(p.speaker_after or "", p.speaker_after or "nobody (the recording ended)")
+    return (
+        f"Silence: {p.duration_s:.1f} s pause at {p.start_s:.1f} s, {found} by {decision.coder} on "
+        f"{decision.decided_at:%Y-%m-%d}. Fell silent: {before}. Broke the silence: {after}."
+        + (f" Note: {decision.note}" if decision.note else "")
+    )
+
+
+def _audio_source(
+    sources: etree._Element, transcript: Transcript, document: RenderedDocument, options: ExportOptions, automatic: Made
+) -> dict[str, bytes]:
     """The recording as an audio source, its transcript synchronised at every turn and pause, silences coded on the audio."""
+    audio = options.audio_path
+    assert audio is not None
     key = transcript.recording.sha256
     try:
         data = audio.read_bytes()
@@ -239,24 +319,48 @@ def _audio_source(sources: etree._Element, transcript: Transcript, document: Ren
         raise InvalidOptionError("the recording to embed is not the one this transcript was made from (SHA-256 differs)")
     audio_guid, transcript_guid = guid(key, "audio-source"), guid(key, "audio-transcript")
     ext = (audio.suffix.lower().lstrip(".") or "audio")[:8]
-    node = _el("AudioSource", sources, guid=audio_guid, name="Recording", path=f"internal://{audio_guid}.{ext}")
-    tr = _el("Transcript", node, guid=transcript_guid, name="Transcript", plainTextPath=f"internal://{transcript_guid}.txt")
+    audio_name = file_name(options.title, ext)
+    node = _el(
+        "AudioSource", sources, guid=audio_guid, name=audio_name, path=f"internal://{audio_guid}.{ext}", **automatic.attrs()
+    )
+    # QualCoder files the transcript as '<audio name>.txt'; naming it so keeps one name everywhere.
+    tr = _el(
+        "Transcript",
+        node,
+        guid=transcript_guid,
+        name=f"{audio_name}.txt",
+        plainTextPath=f"internal://{transcript_guid}.txt",
+        **automatic.attrs(),
+    )
     points: list[tuple[int, int]] = [(t.start, round(t.start_s * 1000)) for t in document.turns]
     points += [(t.end, round(t.end_s * 1000)) for t in document.turns]
     points += [(p.start, round(p.pause.start_s * 1000)) for p in document.pauses]
     points += [(p.end, round(p.pause.end_s * 1000)) for p in document.pauses]
     for position, millis in sorted(set(points)):
         _el("SyncPoint", tr, guid=guid(key, "sync", str(position), str(millis)), timeStamp=str(millis), position=str(position))
-    for c in transcript.silence_candidates:
+    for status in silence_statuses(transcript):
+        if not (status.is_silence or status.is_open_candidate):
+            continue  # rejected: an ordinary pause
+        pause, c = status.pause, status.candidate
+        made = by_coder(status.decision) if status.is_silence and status.decision else automatic
+        kind = "Silence" if status.is_silence else "Silence candidate"
         sel = _el(
             "AudioSelection",
             node,
-            guid=guid(key, "audio-sel", c.id),
-            name=f"Silence candidate {c.duration_s:.1f} s",
-            begin=str(round(c.start_s * 1000)),
-            end=str(round(c.end_s * 1000)),
+            guid=guid(key, "audio-sel", pause.id if status.is_silence else (c.id if c else pause.id), kind),
+            name=f"{kind} {pause.duration_s:.1f} s",
+            begin=str(round(pause.start_s * 1000)),
+            end=str(round(pause.end_s * 1000)),
+            **made.attrs(),
         )
-        _el("Description", sel, text=f"Silence candidate after {', '.join(c.trigger_categories)} in {c.trigger_segment}.")
-        coding = _el("Coding", sel, guid=guid(key, "audio-coding", c.id))
+        if status.is_silence and status.decision is not None:
+            text = f"Silence confirmed by {status.decision.coder}." + (
+                f" Note: {status.decision.note}" if status.decision.note else ""
+            )
+        else:
+            assert c is not None
+            text = f"Silence candidate after {', '.join(c.trigger_categories)} in {c.trigger_segment}."
+        _el("Description", sel, text=text)
+        coding = _el("Coding", sel, guid=guid(key, "audio-coding", pause.id, kind), **made.coding())
         _el("CodeRef", coding, targetGUID=code_guid(SILENCE_CODE))
     return {f"sources/{audio_guid}.{ext}": data, f"sources/{transcript_guid}.txt": document.text.encode("utf-8")}
