@@ -23,10 +23,14 @@ def guid(*parts: str) -> str:
     return str(uuid.uuid5(_GUIDS, "\x1f".join(parts)))
 
 
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC; a naive time (an older or hand-edited transcript) is taken as UTC already."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
 def stamp(moment: datetime) -> str:
     """xsd:dateTime in UTC with 'Z', the form REFI-QDA examples use and importers parse."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return in_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def user_guid(name: str) -> str:
@@ -68,15 +72,25 @@ class ProjectAuthors:
 
     @classmethod
     def of(cls, transcript: Transcript) -> ProjectAuthors:
-        created = transcript.provenance.created_at
-        changes: list[tuple[datetime, str]] = [(created, AUTOMATIC_USER)]
-        if transcript.provenance.analyzed_at is not None:
-            changes.append((transcript.provenance.analyzed_at, AUTOMATIC_USER))
-        coders: set[str] = set()
-        if transcript.review is not None:
-            changes += [(d.decided_at, d.coder) for d in transcript.review.decisions]
-            changes += [(c.at, c.coder) for c in transcript.review.corrections]
-            coders = {d.coder for d in transcript.review.decisions} | {c.coder for c in transcript.review.corrections}
-        when, who = max(changes, key=lambda change: stamp(change[0]))
-        made = Made(user_guid(AUTOMATIC_USER), stamp(created), user_guid(who), stamp(when))
-        return cls([AUTOMATIC_USER, *sorted(coders - {AUTOMATIC_USER})], made)
+        when, who = last_change(transcript)
+        made = Made(user_guid(AUTOMATIC_USER), stamp(transcript.provenance.created_at), user_guid(who), stamp(when))
+        return cls([AUTOMATIC_USER, *coders(transcript)], made)
+
+
+def coders(transcript: Transcript) -> list[str]:
+    """Every human coder who decided or corrected something, by name."""
+    if transcript.review is None:
+        return []
+    names = {d.coder for d in transcript.review.decisions} | {c.coder for c in transcript.review.corrections}
+    return sorted(names - {AUTOMATIC_USER})
+
+
+def last_change(transcript: Transcript) -> tuple[datetime, str]:
+    """When the transcript last changed (transcription, re-analysis, a decision or a correction) and by whom."""
+    changes: list[tuple[datetime, str]] = [(transcript.provenance.created_at, AUTOMATIC_USER)]
+    if transcript.provenance.analyzed_at is not None:
+        changes.append((transcript.provenance.analyzed_at, AUTOMATIC_USER))
+    if transcript.review is not None:
+        changes += [(d.decided_at, d.coder) for d in transcript.review.decisions]
+        changes += [(c.at, c.coder) for c in transcript.review.corrections]
+    return max(changes, key=lambda change: stamp(change[0]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audio_pipeline.export.document import defuse_clock_times, render
 
-from .transcripts import sample_transcript
+from .transcripts import reviewed_transcript, sample_transcript
 
 
 def test_turns_merge_consecutive_segments_and_carry_role_labels() -> None:
@@ -52,3 +52,22 @@ def test_segment_offsets_map_to_the_written_text() -> None:
 
 def test_clock_times_are_defused_without_changing_length() -> None:
     assert defuse_clock_times("at 10:30, ratio: 2") == "at 10\u223630, ratio: 2"
+
+
+def test_decisions_change_the_pause_marks() -> None:
+    confirmed = render(reviewed_transcript("confirmed")).text.split("\n\n")
+    assert "(6.2, Silence)" in confirmed and "(5.5, Silence)" in confirmed
+    rejected = render(reviewed_transcript("rejected", add_missed=False), pause_threshold_s=6.0)
+    assert "(6.2)" in rejected.text.split("\n\n"), "a rejected candidate is an ordinary pause, still shown"
+    assert rejected.pauses[0].candidate is None and not rejected.pauses[0].is_silence
+    unsure = render(reviewed_transcript("unsure", add_missed=False))
+    assert "(6.2, silence candidate)" in unsure.text and unsure.pauses[0].candidate is not None
+
+
+def test_a_pause_label_starts_every_pause_paragraph_between_turns_only() -> None:
+    doc = render(sample_transcript(), timestamp=lambda s: f"[{s:.1f}]", pause_label="Pause")
+    paragraphs = doc.text.split("\n\n")
+    assert "Pause: [11.0] (6.2, silence candidate)" in paragraphs
+    assert "Parent 1: [24.0] Ok (2.6) then we will see you next week." in paragraphs
+    (candidate,) = [p for p in doc.pauses if p.candidate is not None]
+    assert doc.text[candidate.start : candidate.end] == "(6.2, silence candidate)" and not candidate.inline
