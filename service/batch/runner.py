@@ -99,6 +99,6 @@ def _sort_out(plan: Plan, state: BatchState, options: RunOptions, force: bool) -
 
 def _write_summary(out_dir: Path, state: BatchState, results: list[SessionResult]) -> tuple[Path, ...]:
     csv_path, html_path = out_dir / SUMMARY_CSV, out_dir / SUMMARY_HTML
-    atomic_write_bytes(csv_path, summary_csv(results))
+    atomic_write_bytes(csv_path, summary_csv(results, state))
     atomic_write_bytes(html_path, summary_html(results, state).encode("utf-8"))
     return csv_path, html_path

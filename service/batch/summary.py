@@ -1,16 +1,26 @@
-"""The study summary's numbers: one row per session, as summary.csv."""
+"""The study summary's numbers: one row per session, as summary.csv.
+
+What coders decided is read from each session's transcript as it is now (a review saves into it
+after the batch ran), through ``silence_statuses``, never from the numbers stored at processing.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 
+from audio_pipeline.errors import TranscriptFormatError
 from audio_pipeline.export.table import spreadsheet_safe
-from audio_pipeline.schema import ROLES, Transcript
+from audio_pipeline.review.decisions import silence_statuses
+from audio_pipeline.schema import ROLES, Transcript, load_transcript
 
+from ..naming import export_file_name
 from .manifest import SessionSpec
-from .state import SessionStats
+from .state import BatchState, SessionStats
+
+logger = logging.getLogger(__name__)
 
 LONG_PAUSE_S = 5.0
 LISTED_PAUSE_S = 2.0
@@ -32,6 +42,27 @@ def stats_of(transcript: Transcript) -> SessionStats:
         emotional_segments=sum(1 for s in transcript.segments if s.emotion is not None),
         warnings=[w.code for w in transcript.warnings],
     )
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """Silence candidates by coders' decision; Silences coders added that the detector missed."""
+
+    confirmed: int
+    rejected: int
+    unreviewed: int  # not decided yet, or marked unsure: still candidates
+    added: int
+
+    @classmethod
+    def of(cls, transcript: Transcript) -> ReviewCounts:
+        statuses = silence_statuses(transcript)
+        candidates = [s for s in statuses if s.candidate is not None]
+        return cls(
+            confirmed=sum(s.is_silence for s in candidates),
+            rejected=sum(s.state == "rejected" for s in candidates),
+            unreviewed=sum(s.is_open_candidate for s in candidates),
+            added=sum(s.is_silence and s.candidate is None for s in statuses),
+        )
 
 
 @dataclass(frozen=True)
@@ -66,11 +97,33 @@ COLUMNS = (
     "silence_candidates",
     "emotional_segments",
     "warnings",
+    "candidates_confirmed",
+    "candidates_rejected",
+    "candidates_unreviewed",
+    "silences_added_by_coder",
 )
+_REVIEW_COLUMNS = 4
 
 
-def summary_csv(results: list[SessionResult]) -> bytes:
-    """UTF-8 with a BOM so Excel reads it right; ids that look like formulas stay text."""
+def load_session_transcript(state: BatchState, result: SessionResult) -> Transcript | None:
+    """A finished session's transcript as it is now (coders may have reviewed it since), or None."""
+    if result.status not in {"done", "skipped"}:
+        return None
+    session_id = result.spec.session_id
+    path = state.session_dir(session_id) / export_file_name(session_id, "json", "json")
+    try:
+        return load_transcript(path.read_text(encoding="utf-8"))
+    except (OSError, TranscriptFormatError):
+        logger.warning("a finished session's transcript could not be read for the summary")
+        return None
+
+
+def summary_csv(results: list[SessionResult], state: BatchState | None = None) -> bytes:
+    """UTF-8 with a BOM so Excel reads it right; ids that look like formulas stay text.
+
+    With ``state``, each finished session's review counts are read from its transcript; without,
+    those columns stay empty.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -87,7 +140,7 @@ def summary_csv(results: list[SessionResult]) -> bytes:
             result.error,
         ]
         if stats is None:
-            row += [""] * (len(COLUMNS) - len(row))
+            row += [""] * (len(COLUMNS) - len(row) - _REVIEW_COLUMNS)
         else:
             row += [
                 f"{stats.duration_s:.1f}",
@@ -101,5 +154,11 @@ def summary_csv(results: list[SessionResult]) -> bytes:
                 stats.emotional_segments,
                 ";".join(stats.warnings),
             ]
+        transcript = load_session_transcript(state, result) if state is not None else None
+        if transcript is None:
+            row += [""] * _REVIEW_COLUMNS
+        else:
+            counts = ReviewCounts.of(transcript)
+            row += [counts.confirmed, counts.rejected, counts.unreviewed, counts.added]
         writer.writerow(row)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
