@@ -11,7 +11,7 @@ from lxml import etree
 from audio_pipeline.errors import InvalidOptionError
 from audio_pipeline.export import ExportOptions, export
 from audio_pipeline.export.authorship import AUTOMATIC_USER
-from audio_pipeline.export.qdpx import NS
+from audio_pipeline.export.qdpx import NS, file_name
 from audio_pipeline.schema import Transcript
 
 from .qdpx_check import Q, problems, unpack
@@ -221,3 +221,9 @@ def test_audio_codings_follow_the_decisions(tmp_path: Path) -> None:
     rejected = _matched(reviewed_transcript("rejected", add_missed=False), audio)
     project, _ = unpack(export(rejected, "qdpx", options).content)
     assert project.findall("q:Sources/q:AudioSource/q:AudioSelection", Q) == []
+
+
+def test_source_names_are_file_names_with_their_extension() -> None:
+    assert file_name("Session 12", "txt") == "Session 12.txt"
+    assert file_name("a/b:c*?", "wav") == "a_b_c__.wav"
+    assert file_name("  ", "txt") == "Consultation.txt"
