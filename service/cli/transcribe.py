@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from audio_pipeline.errors import InputError
+from audio_pipeline.export.plural import counted
 from audio_pipeline.files import atomic_write_text, check_output_path
 from audio_pipeline.schema import Transcript
 
@@ -116,12 +117,16 @@ def _deidentified_copies(
 def _summary(target: Path, transcript: Transcript, copies: list[Path]) -> None:
     for copy in copies:
         typer.echo(f"wrote {copy} (de-identified)", err=True)
-    typer.echo(
-        f"wrote {target} ({len(transcript.segments)} segments, {len(transcript.speakers)} speakers, "
-        f"{len(transcript.pauses)} pauses, {len(transcript.silence_candidates)} silence candidates, "
-        f"{len(transcript.long_pauses)} other long pauses)",
-        err=True,
+    counts = ", ".join(
+        (
+            counted(len(transcript.segments), "segment"),
+            counted(len(transcript.speakers), "speaker"),
+            counted(len(transcript.pauses), "pause"),
+            counted(len(transcript.silence_candidates), "silence candidate"),
+            counted(len(transcript.long_pauses), "other long pause"),
+        )
     )
+    typer.echo(f"wrote {target} ({counts})", err=True)
     for speaker in transcript.speakers:
         flag = " (please review)" if speaker.needs_review else ""
         typer.echo(f"  {speaker.id}: {speaker.label or speaker.role} {speaker.role_confidence:.2f}{flag}", err=True)
