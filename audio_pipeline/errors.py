@@ -67,6 +67,27 @@ class TranscriptFormatError(InputError):
     code = "invalid_transcript"
 
 
+class ReviewInputError(InputError):
+    """A review action (a decision or a correction) that cannot be applied; the message names the field."""
+
+    code = "invalid_review_input"
+
+
+class ReviewConflictError(AllianceError):
+    """A save started from a revision that is no longer the stored one (another tab or coder saved first)."""
+
+    code = "review_conflict"
+    exit_code = 2
+
+    def __init__(self, current_revision: int, base_revision: int) -> None:
+        super().__init__(
+            f"the transcript was saved elsewhere since this change began (it is now at revision {current_revision}, "
+            f"this change started from revision {base_revision}); reload it and make the change again"
+        )
+        self.current_revision = current_revision
+        self.base_revision = base_revision
+
+
 class ModelError(AllianceError):
     code = "model_error"
     exit_code = 3

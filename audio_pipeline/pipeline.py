@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__, audio
 from .analysis import AnalysisOptions, analyze
+from .analysis.inputs import AnalysisInputs
 from .analysis.roles import SessionHints
 from .attribute import attribute
 from .devices import resolve_device
@@ -252,26 +253,37 @@ class TranscriptionPipeline:
         options = AnalysisOptions(s.min_pause_s, s.silence_min_s, s.silence_trigger_window_s, s.emotion_min_score)
         return replace(options, lexicon=s.emotion_lexicon) if s.emotion_lexicon else options
 
+    def analysis_inputs(self, path: Path, transcript: Transcript) -> AnalysisInputs:
+        """Decode the recording a transcript came from and measure what every re-analysis of it reads.
+
+        Measured once (Silero over the whole recording), then passed to ``reanalyze`` after each correction.
+        """
+        decoded = audio.load(Path(path), self.limits())
+        if decoded.info.sha256 != transcript.recording.sha256:
+            raise TranscriptFormatError(
+                "the transcript was made from a different recording (its SHA-256 does not match); give the recording it came from"
+            )
+        return AnalysisInputs.measure(decoded.waveform)
+
     def reanalyze(
         self,
         path: Path,
         transcript: Transcript,
         progress: ProgressCallback | None = None,
         session: SessionHints | None = None,
+        inputs: AnalysisInputs | None = None,
     ) -> Transcript:
         """Recompute pauses, emotion and Silence candidates for a (possibly hand-corrected) transcript.
 
-        The recording is decoded again for its speech map; nothing is transcribed or diarized.
+        The recording is decoded again for its speech map, unless ``inputs`` (from ``analysis_inputs``)
+        already hold it; nothing is transcribed or diarized.
         """
         stages = _StageClock(progress or _no_progress)
-        with stages.stage("decode"):
-            decoded = audio.load(Path(path), self.limits())
-        if decoded.info.sha256 != transcript.recording.sha256:
-            raise TranscriptFormatError(
-                "the transcript was made from a different recording (its SHA-256 does not match); give the recording it came from"
-            )
+        if inputs is None:
+            with stages.stage("decode"):
+                inputs = self.analysis_inputs(path, transcript)
         with stages.stage("analyze"):
-            result = analyze(transcript, decoded.waveform, self.analysis_options(), recount_speakers=True, hints=session)
+            result = analyze(transcript, inputs, self.analysis_options(), recount_speakers=True, hints=session)
         previous = result.provenance.options
         options = RunParameters(
             asr=previous.asr if previous else None,

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..attribute import build_speakers
-from ..schema import Segment, Speaker, Transcript
-from ..vad import speech_map
+from ..schema import UNKNOWN_SPEAKER, Segment, Speaker, Transcript
 from .emotion import DEFAULT_LEXICON, detect, load_lexicon
+from .inputs import AnalysisInputs
 from .pauses import PauseOptions, find_pauses
 from .roles import SessionHints, assign_roles
 from .silences import SilenceOptions, find_silences
@@ -34,22 +34,32 @@ class AnalysisOptions:
 
 def analyze(
     transcript: Transcript,
-    waveform: np.ndarray,
+    waveform: np.ndarray | AnalysisInputs,
     options: AnalysisOptions,
     recount_speakers: bool = False,
     hints: SessionHints | None = None,
 ) -> Transcript:
-    """A copy of the transcript with roles, pauses, emotion, candidates, long pauses and suggestions recomputed."""
+    """A copy of the transcript with roles, pauses, emotion, candidates, long pauses and suggestions recomputed.
+
+    waveform: the recording, or its AnalysisInputs measured once (then re-analysis skips Silero and pitch).
+    """
+    inputs = waveform if isinstance(waveform, AnalysisInputs) else AnalysisInputs.measure(waveform)
     lexicon = load_lexicon(options.lexicon)
     ordered = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
     speakers = _recount(ordered, transcript.speakers) if recount_speakers else transcript.speakers
-    speakers = assign_roles(speakers, ordered, waveform, hints, options.review_below)
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for seg in ordered:
+        spans.setdefault(seg.speaker, []).append((seg.start_s, seg.end_s))
+    pitch = {
+        s.id: inputs.pitch(spans.get(s.id, [])) for s in speakers if s.role_source == "automatic" and s.id != UNKNOWN_SPEAKER
+    }
+    speakers = assign_roles(speakers, ordered, inputs.waveform, hints, options.review_below, f0_hz=pitch)
     roles = {s.id: s.role for s in speakers}
     segments = [
         seg.model_copy(update={"emotion": detect(seg.text, lexicon), "role": roles.get(seg.speaker, "unknown")})
         for seg in ordered
     ]
-    pause_result = find_pauses(waveform, speech_map(waveform), segments, PauseOptions(min_pause_s=options.min_pause_s))
+    pause_result = find_pauses(inputs.waveform, inputs.speech, segments, PauseOptions(min_pause_s=options.min_pause_s))
     silence_result = find_silences(
         pause_result.pauses,
         segments,

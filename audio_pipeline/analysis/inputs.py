@@ -1,0 +1,49 @@
+"""What analysis measures on the whole recording, measured once per recording and reused.
+
+Re-analysis after a coder's correction changes the words, never the audio: the speech map (Silero
+over the whole recording) and each speaker's pitch over the same stretches of speech come out the
+same, so the review workspace measures them once and every later analysis reads them from here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..vad import SpeechRegion, speech_map
+from .roles import median_f0_hz
+
+Spans = tuple[tuple[float, float], ...]
+Pitch = tuple[float, float] | None
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisInputs:
+    """A recording's waveform with its speech map, plus pitch measured so far (keyed by the speech it was measured on)."""
+
+    waveform: np.ndarray  # float32, mono, 16 kHz
+    speech: tuple[SpeechRegion, ...]
+    _pitch: dict[Spans, Pitch] = field(default_factory=dict, repr=False)
+    _pitch_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def measure(cls, waveform: np.ndarray) -> AnalysisInputs:
+        return cls(waveform=waveform, speech=tuple(speech_map(waveform)))
+
+    def pitch(self, spans: Sequence[tuple[float, float]]) -> Pitch:
+        """A speaker's median F0 and range over these spans; measured once per distinct set of spans.
+
+        A text edit keeps every segment's span, so it never measures pitch again; a speaker change
+        or a split measures only the speakers whose spans changed.
+        """
+        key = tuple(sorted(spans))
+        with self._pitch_lock:
+            if key in self._pitch:
+                return self._pitch[key]
+        found = median_f0_hz(self.waveform, list(key))
+        with self._pitch_lock:
+            self._pitch[key] = found
+        return found
