@@ -97,6 +97,8 @@ class ReviewSession:
         except ReviewConflictError:
             self.reload()  # so the caller's next attempt, from the stored revision, can succeed
             raise
+        if base_revision != self.revision:  # another session saved and the caller has already seen it
+            self.reload()
 
     def _save(self, transcript: Transcript, base_revision: int) -> Transcript:
         try:
