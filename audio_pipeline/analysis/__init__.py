@@ -15,7 +15,7 @@ import numpy as np
 from ..attribute import build_speakers
 from ..schema import UNKNOWN_SPEAKER, Segment, Speaker, Transcript
 from .emotion import DEFAULT_LEXICON, detect, load_lexicon
-from .inputs import AnalysisInputs
+from .inputs import AnalysisInputs, speaker_spans
 from .pauses import PauseOptions, find_pauses
 from .roles import SessionHints, assign_roles
 from .silences import SilenceOptions, find_silences
@@ -47,9 +47,7 @@ def analyze(
     lexicon = load_lexicon(options.lexicon)
     ordered = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
     speakers = _recount(ordered, transcript.speakers) if recount_speakers else transcript.speakers
-    spans: dict[str, list[tuple[float, float]]] = {}
-    for seg in ordered:
-        spans.setdefault(seg.speaker, []).append((seg.start_s, seg.end_s))
+    spans = speaker_spans(ordered)
     pitch = {
         s.id: inputs.pitch(spans.get(s.id, [])) for s in speakers if s.role_source == "automatic" and s.id != UNKNOWN_SPEAKER
     }
@@ -59,7 +57,8 @@ def analyze(
         seg.model_copy(update={"emotion": detect(seg.text, lexicon), "role": roles.get(seg.speaker, "unknown")})
         for seg in ordered
     ]
-    pause_result = find_pauses(inputs.waveform, inputs.speech, segments, PauseOptions(min_pause_s=options.min_pause_s))
+    pause_options = PauseOptions(min_pause_s=options.min_pause_s)
+    pause_result = find_pauses(inputs.waveform, inputs.speech, segments, pause_options, energy=inputs.energy)
     silence_result = find_silences(
         pause_result.pauses,
         segments,

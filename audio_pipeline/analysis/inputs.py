@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..schema import Segment
 from ..vad import SpeechRegion, speech_map
+from .pauses import FrameEnergy, frame_energy
 from .roles import median_f0_hz
 
 Spans = tuple[tuple[float, float], ...]
@@ -22,16 +24,18 @@ Pitch = tuple[float, float] | None
 
 @dataclass(frozen=True, eq=False)
 class AnalysisInputs:
-    """A recording's waveform with its speech map, plus pitch measured so far (keyed by the speech it was measured on)."""
+    """A recording's waveform, speech map and frame energy, plus pitch measured so far (keyed by the speech
+    it was measured on)."""
 
     waveform: np.ndarray  # float32, mono, 16 kHz
     speech: tuple[SpeechRegion, ...]
+    energy: FrameEnergy
     _pitch: dict[Spans, Pitch] = field(default_factory=dict, repr=False)
     _pitch_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def measure(cls, waveform: np.ndarray) -> AnalysisInputs:
-        return cls(waveform=waveform, speech=tuple(speech_map(waveform)))
+        return cls(waveform=waveform, speech=tuple(speech_map(waveform)), energy=frame_energy(waveform))
 
     def pitch(self, spans: Sequence[tuple[float, float]]) -> Pitch:
         """A speaker's median F0 and range over these spans; measured once per distinct set of spans.
@@ -47,3 +51,11 @@ class AnalysisInputs:
         with self._pitch_lock:
             self._pitch[key] = found
         return found
+
+
+def speaker_spans(segments: Sequence[Segment]) -> dict[str, list[tuple[float, float]]]:
+    """Each speaker's segment spans, in time order: the speech their pitch is measured on."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for seg in sorted(segments, key=lambda s: (s.start_s, s.end_s)):
+        spans.setdefault(seg.speaker, []).append((seg.start_s, seg.end_s))
+    return spans

@@ -102,6 +102,13 @@ def _frame_energy(waveform: np.ndarray) -> _Energy:
     )
 
 
+FrameEnergy = _Energy  # public name: AnalysisInputs measures it once per recording for re-analysis
+
+
+def frame_energy(waveform: np.ndarray) -> FrameEnergy:
+    return _frame_energy(waveform)
+
+
 def _speech_edge(
     db: np.ndarray,
     pause_side_db: np.ndarray,
@@ -187,7 +194,9 @@ def find_pauses(
     regions: Sequence[SpeechRegion],
     segments: Sequence[Segment],
     options: PauseOptions | None = None,
+    energy: FrameEnergy | None = None,
 ) -> PauseAnalysis:
+    """energy: the recording's frame energy when already measured (``frame_energy``), else measured here."""
     options = options or PauseOptions()
     words = _spoken_words(segments)
     word_starts = [w.start_s for w in words]
@@ -204,7 +213,7 @@ def find_pauses(
             noise.append(region)
 
     duration_s = len(waveform) / SAMPLE_RATE_HZ
-    energy = _frame_energy(waveform)
+    energy = energy if energy is not None else _frame_energy(waveform)
     pauses: list[Pause] = []
     for before, after in itertools.pairwise(speech):
         if after.start_s - before.end_s < options.min_pause_s - 2 * options.refine_window_s:

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from ..analysis.inputs import AnalysisInputs
+from ..analysis.inputs import AnalysisInputs, speaker_spans
 from ..analysis.roles import SessionHints
 from ..errors import RecordingNotFoundError, ReviewConflictError, ReviewInputError
 from ..pipeline import TranscriptionPipeline
-from ..schema import Review, ReviewCorrection, ReviewDecision, Transcript
+from ..schema import UNKNOWN_SPEAKER, Review, ReviewCorrection, ReviewDecision, Transcript
 from .corrections import Correction, RoleChange, apply_correction, kept_labels, restore_labels
 from .decisions import link_decisions
 from .store import ReviewStore
@@ -80,15 +80,24 @@ class ReviewSession:
 
     def prepare(self) -> None:
         """Decode the recording and measure its analysis inputs now (a server may call this at start-up,
-        in the background, so the first correction does not wait for it)."""
-        self._analysis_inputs()
+        in a background thread, so the first correction does not wait for it). A no-op when corrections
+        are impossible (no recording, or a de-identified copy)."""
+        if self.can_correct:
+            self._analysis_inputs()
 
     def _analysis_inputs(self) -> AnalysisInputs:
         with self._lock:
             if self._inputs is None:
                 if not self.can_correct or self.recording is None:
                     raise ReviewInputError("re-analysis needs the recording the transcript came from")
-                self._inputs = self.pipeline.analysis_inputs(self.recording, self._transcript)
+                inputs = self.pipeline.analysis_inputs(self.recording, self._transcript)
+                # Pitch of every automatically-roled speaker as the transcript stands: a text edit
+                # keeps these spans, so later re-analyses find them measured.
+                automatic = {s.id for s in self._transcript.speakers if s.role_source == "automatic"}
+                for speaker, spans in speaker_spans(self._transcript.segments).items():
+                    if speaker in automatic and speaker != UNKNOWN_SPEAKER:
+                        inputs.pitch(spans)
+                self._inputs = inputs
             return self._inputs
 
     def _check(self, base_revision: int) -> None:
