@@ -53,6 +53,9 @@ class ReviewStore:
         # (a second `alliance review` on the same file).
         self._lock = threading.RLock()
         self._depth = 0
+        # The revision last read or written, with the file's identity then: every save replaces the
+        # file (a new inode), so an unchanged stat means an unchanged revision and no 3 MB parse.
+        self._known: tuple[tuple[int, int, int], int] | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def _read(self, path: Path) -> str:
@@ -66,14 +69,28 @@ class ReviewStore:
     def load(self) -> Transcript:
         return load_transcript(self._read(self.path))
 
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
     def current_revision(self) -> int:
-        """The stored revision, read without validating the whole transcript."""
+        """The stored revision, read without validating the whole transcript (or from memory when the
+        file is the one this store last read or wrote)."""
+        stamp = self._stamp()
+        if stamp is not None and self._known is not None and self._known[0] == stamp:
+            return self._known[1]
         try:
             data = json.loads(self._read(self.path))
             review = data.get("review") or {}
-            return int(review.get("revision", 0))
+            revision = int(review.get("revision", 0))
         except (ValueError, AttributeError, TypeError) as exc:
             raise TranscriptFormatError("the transcript is not valid JSON") from exc
+        if stamp is not None:
+            self._known = (stamp, revision)
+        return revision
 
     def _history_file(self, revision: int) -> Path:
         return self.history_dir / f"rev-{revision:04d}.json"
@@ -135,6 +152,8 @@ class ReviewStore:
             review = transcript.review or Review()
             saved = transcript.model_copy(update={"review": review.model_copy(update={"revision": base_revision + 1})})
             _atomic_write(self.path, saved.to_json().encode("utf-8"))
+            stamp = self._stamp()
+            self._known = (stamp, base_revision + 1) if stamp is not None else None
         logger.info("review: saved revision %d", base_revision + 1)
         return saved
 

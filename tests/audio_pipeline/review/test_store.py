@@ -65,3 +65,14 @@ def test_restore_makes_an_old_revision_current_as_a_new_one(store: ReviewStore) 
         store.restore(1, base_revision=2)
     with pytest.raises(ReviewInputError, match=r"^revision:"):
         store.restore(17, base_revision=3)
+
+
+def test_two_stores_on_one_file_see_each_others_saves(store: ReviewStore) -> None:
+    """A second server (another `alliance review` on the same file) has its own store object."""
+    other = ReviewStore(store.path)
+    assert other.current_revision() == 0
+    store.save(_with_language(store.load(), "en-GB"), base_revision=0)
+    with pytest.raises(ReviewConflictError):
+        other.save(_with_language(other.load(), "fr"), base_revision=0)
+    other.save(_with_language(other.load(), "fr"), base_revision=1)
+    assert store.current_revision() == 2 and store.load().language == "fr"
