@@ -56,7 +56,10 @@ class ReviewSession:
         self.coder = coder.strip()
         self._transcript = store.load()
         self._inputs: AnalysisInputs | None = None
+        # Two locks: measuring the inputs takes seconds on a long recording and must not hold up
+        # decisions, which only need the transcript's lock.
         self._lock = threading.RLock()
+        self._inputs_lock = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -86,15 +89,16 @@ class ReviewSession:
             self._analysis_inputs()
 
     def _analysis_inputs(self) -> AnalysisInputs:
-        with self._lock:
+        with self._inputs_lock:
             if self._inputs is None:
                 if not self.can_correct or self.recording is None:
                     raise ReviewInputError("re-analysis needs the recording the transcript came from")
-                inputs = self.pipeline.analysis_inputs(self.recording, self._transcript)
+                transcript = self._transcript
+                inputs = self.pipeline.analysis_inputs(self.recording, transcript)
                 # Pitch of every automatically-roled speaker as the transcript stands: a text edit
                 # keeps these spans, so later re-analyses find them measured.
-                automatic = {s.id for s in self._transcript.speakers if s.role_source == "automatic"}
-                for speaker, spans in speaker_spans(self._transcript.segments).items():
+                automatic = {s.id for s in transcript.speakers if s.role_source == "automatic"}
+                for speaker, spans in speaker_spans(transcript.segments).items():
                     if speaker in automatic and speaker != UNKNOWN_SPEAKER:
                         inputs.pitch(spans)
                 self._inputs = inputs
@@ -208,11 +212,12 @@ class ReviewSession:
     def correct(self, base_revision: int, correction: Correction) -> Transcript:
         """Apply a correction, re-analyse (roles of the others, pauses, emotion, candidates), re-attach
         decisions by time (orphaning, never dropping, those whose pause went), record it and save."""
+        self._check(base_revision)
+        if not self.can_correct:
+            raise ReviewInputError("re-analysis needs the recording the transcript came from")
+        inputs = self._analysis_inputs()  # seconds the first time: outside the lock decisions need
         with self._lock:
             self._check(base_revision)
-            if not self.can_correct:
-                raise ReviewInputError("re-analysis needs the recording the transcript came from")
-            inputs = self._analysis_inputs()
             corrected = apply_correction(self._transcript, correction)
             review = self._review()
             now = datetime.now(UTC)

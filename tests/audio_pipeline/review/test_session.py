@@ -5,16 +5,18 @@ tests/audio_pipeline/review/test_session_engines.py drives corrections and re-an
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from audio_pipeline.errors import RecordingNotFoundError, ReviewConflictError, ReviewInputError
+from audio_pipeline.analysis.inputs import AnalysisInputs
+from audio_pipeline.errors import EngineError, RecordingNotFoundError, ReviewConflictError, ReviewInputError
 from audio_pipeline.pipeline import TranscriptionPipeline
 from audio_pipeline.review.corrections import TextEdit
 from audio_pipeline.review.session import ReviewSession, session_hints
 from audio_pipeline.review.store import ReviewStore
-from audio_pipeline.schema import Deidentification
+from audio_pipeline.schema import Deidentification, Transcript
 from tests.audio_pipeline.export.transcripts import sample_transcript
 
 
@@ -110,3 +112,36 @@ def test_session_hints_come_back_from_provenance() -> None:
     t = t.model_copy(update={"provenance": t.provenance.model_copy(update={"parameters": {"session_hints": given}})})
     hints = session_hints(t)
     assert hints is not None and hints.describe() == given
+
+
+def test_decisions_do_not_wait_while_the_recording_is_measured(tmp_path: Path) -> None:
+    measuring, release = threading.Event(), threading.Event()
+
+    class SlowPipeline(TranscriptionPipeline):
+        def analysis_inputs(self, path: Path, transcript: Transcript) -> AnalysisInputs:
+            measuring.set()
+            release.wait(10)
+            raise EngineError("stopped by the test")
+
+    path, recording = tmp_path / "t.json", tmp_path / "rec.wav"
+    path.write_text(sample_transcript().to_json())
+    recording.write_bytes(b"RIFF")
+    session = ReviewSession(ReviewStore(path), recording, SlowPipeline(), coder="RA-1")
+    failures: list[BaseException] = []
+
+    def prepare() -> None:
+        try:
+            session.prepare()
+        except EngineError as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=prepare)
+    worker.start()
+    assert measuring.wait(10)
+    try:
+        t = session.decide(0, target="silence", start_s=11.0, end_s=17.2, decision="confirmed")
+        assert t.review is not None and t.review.revision == 1
+    finally:
+        release.set()
+        worker.join(10)
+    assert len(failures) == 1
