@@ -238,13 +238,20 @@ class ReviewSession:
             return self._save(link_decisions(restore_labels(analysed, labels)), base_revision)
 
     def undo(self, base_revision: int) -> Transcript:
-        """Restore the revision before the current one, saved as a new revision."""
+        """Restore the revision before the current one, saved as a new revision.
+
+        Undoing an undo therefore brings the undone change back; ``store.restore`` reaches any revision.
+        """
         with self._lock:
             self._check(base_revision)
             earlier = [r for r in self.store.revisions() if r < base_revision]
             if not earlier:
                 raise ReviewInputError("revision: there is no earlier revision to go back to")
-            self._transcript = self.store.restore(earlier[-1], base_revision)
+            try:
+                self._transcript = self.store.restore(earlier[-1], base_revision)
+            except ReviewConflictError:
+                self.reload()
+                raise
             return self._transcript
 
 
