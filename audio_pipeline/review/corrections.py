@@ -73,6 +73,7 @@ Correction = Annotated[
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[Correction] = TypeAdapter(Correction)
+_KINDS = ("text", "speaker", "split", "merge", "role", "label")
 
 
 def parse_correction(data: object) -> Correction:
@@ -81,6 +82,12 @@ def parse_correction(data: object) -> Correction:
         return _ADAPTER.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        kinds = ", ".join(_KINDS)
+        # Messages never echo what the client sent (it may be transcript text): only our own names.
+        if first["type"] in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type", "dict_type"):
+            raise ReviewInputError(f"kind: must be one of {kinds}") from exc
+        if first["type"] == "extra_forbidden":
+            raise ReviewInputError("kind: the correction has a field this kind does not take") from exc
         # The first element of the location is the union's tag ('split'); the field follows it.
         where = ".".join(str(p) for p in first["loc"][1:]) or "kind"
         raise ReviewInputError(f"{where}: {first['msg']}") from exc

@@ -152,7 +152,10 @@ def test_parse_correction_reads_the_request_body_and_names_the_field() -> None:
         ({"kind": "role", "speaker_id": "S1", "role": "surgeon"}, "role"),
         ({"kind": "rename", "segment_id": "seg-00001"}, "kind"),
         ({"segment_id": "seg-00001"}, "kind"),
-        ({"kind": "text", "segment_id": "seg-00001", "text": "x", "extra": 1}, "extra"),
+        ({"kind": "text", "segment_id": "seg-00001", "text": "x", "Mrs Jones": 1}, "kind"),
+        ({"kind": "role", "speaker_id": "S1", "role": "Mrs Jones"}, "role"),
+        ("Mrs Jones", "kind"),
     ]:
-        with pytest.raises(ReviewInputError, match=f"^{field}:"):
+        with pytest.raises(ReviewInputError, match=f"^{field}:") as caught:
             parse_correction(body)
+        assert "rename" not in str(caught.value) and "Jones" not in str(caught.value)
