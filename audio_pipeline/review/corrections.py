@@ -245,7 +245,9 @@ def _split(transcript: Transcript, correction: Split) -> Transcript:
         first_text = " ".join(w.text.strip() for w in first)
         second_text = " ".join(w.text.strip() for w in second)
     head = _with_words(segment.model_copy(update={"end_s": max(first[-1].end_s, segment.start_s)}), list(first), first_text)
-    tail_id = _new_id({s.id for s in transcript.segments}, segment.id)
+    # Ids a merge removed stay retired: the review's correction history still names them.
+    retired = {c.segment_id for c in transcript.review.corrections if c.segment_id} if transcript.review else set()
+    tail_id = _new_id({s.id for s in transcript.segments} | retired, segment.id)
     tail = _with_words(
         segment.model_copy(update={"id": tail_id, "start_s": min(second[0].start_s, segment.end_s)}),
         list(second),

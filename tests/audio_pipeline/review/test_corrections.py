@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from audio_pipeline.errors import ReviewInputError
@@ -15,7 +17,7 @@ from audio_pipeline.review.corrections import (
     apply_correction,
     parse_correction,
 )
-from audio_pipeline.schema import Segment, Transcript, word_offsets
+from audio_pipeline.schema import Review, ReviewCorrection, Segment, Transcript, word_offsets
 from tests.audio_pipeline.export.transcripts import sample_transcript
 
 
@@ -101,6 +103,14 @@ def test_split_at_a_word_then_merge_back() -> None:
         len(original.words),
     )
     assert [s.id for s in merged.segments] == [s.id for s in t.segments]
+
+
+def test_a_split_never_reuses_an_id_the_history_names() -> None:
+    t = sample_transcript()
+    # seg-00008 was edited, then merged away: its id stays retired.
+    history = Review(corrections=[ReviewCorrection(kind="text", segment_id="seg-00008", coder="RA-1", at=datetime.now(UTC))])
+    split = apply_correction(t.model_copy(update={"review": history}), Split(segment_id="seg-00002", word_index=7))
+    assert "seg-00008" not in {s.id for s in split.segments} and "seg-00009" in {s.id for s in split.segments}
 
 
 def test_merge_takes_the_first_speaker() -> None:
