@@ -131,7 +131,9 @@ def _spread(tokens: list[str], start_s: float, end_s: float) -> list[tuple[float
     times, at = [], start_s
     for weight in weights:
         end = min(at + span * weight / total, end_s)
-        times.append((round(at, 3), round(end, 3)))
+        # Rounded to the millisecond like recognizer times, clamped so rounding never leaves the span.
+        start = min(max(round(at, 3), start_s), end_s)
+        times.append((start, min(max(round(end, 3), start), end_s)))
         at = end
     return times
 
