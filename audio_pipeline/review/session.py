@@ -30,8 +30,17 @@ DecisionValue = Literal["confirmed", "rejected", "unsure"]
 
 
 def session_hints(transcript: Transcript) -> SessionHints | None:
-    """The session hints the transcript was made (or last analysed) with, so re-analysis keeps them."""
-    raw = transcript.provenance.parameters.get("session_hints")
+    """The session hints the transcript was made (or last analysed) with, so re-analysis keeps them.
+
+    Supplied names are never stored in a transcript (PHI), so they cannot come back from it.
+    """
+    options = transcript.provenance.options
+    if options is not None:
+        stored = options.session_hints
+        if stored is None:
+            return None
+        return SessionHints(attendees=dict(stored.attendees), patient_age=stored.patient_age, setting=stored.setting)
+    raw = transcript.provenance.parameters.get("session_hints")  # transcripts before 1.5.0
     if not isinstance(raw, dict):
         return None
     attendees = raw.get("attendees") or {}

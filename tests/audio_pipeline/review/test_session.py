@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from audio_pipeline.analysis.inputs import AnalysisInputs
+from audio_pipeline.analysis.roles import SessionHints
 from audio_pipeline.errors import EngineError, RecordingNotFoundError, ReviewConflictError, ReviewInputError
 from audio_pipeline.pipeline import TranscriptionPipeline
 from audio_pipeline.review.corrections import TextEdit
 from audio_pipeline.review.session import ReviewSession, session_hints
 from audio_pipeline.review.store import ReviewStore
-from audio_pipeline.schema import Deidentification, Transcript
+from audio_pipeline.schema import AnalysisParameters, Deidentification, RunParameters, SessionHintParameters, Transcript
 from tests.audio_pipeline.export.transcripts import sample_transcript
 
 
@@ -108,10 +109,16 @@ def test_corrections_need_the_recording_and_the_identified_transcript(session: R
 def test_session_hints_come_back_from_provenance() -> None:
     t = sample_transcript()
     assert session_hints(t) is None
-    given = {"attendees": {"parent": 2, "patient": 1}, "patient_age": 9, "setting": "clinic"}
-    t = t.model_copy(update={"provenance": t.provenance.model_copy(update={"parameters": {"session_hints": given}})})
-    hints = session_hints(t)
-    assert hints is not None and hints.describe() == given
+    stored = SessionHintParameters(attendees={"parent": 2, "patient": 1}, patient_age=9, setting="clinic")
+    analysis = AnalysisParameters(
+        min_pause_s=2.0, silence_min_s=5.0, silence_trigger_window_s=10.0, emotion_min_score=0.5, emotion_lexicon="x.yaml"
+    )
+    options = RunParameters(analysis=analysis, session_hints=stored)
+    typed = t.model_copy(update={"provenance": t.provenance.model_copy(update={"options": options})})
+    assert session_hints(typed) == SessionHints(attendees={"parent": 2, "patient": 1}, patient_age=9, setting="clinic")
+    loose = {"attendees": {"parent": 1}, "patient_age": None, "setting": "telephone"}  # before schema 1.5.0
+    old = t.model_copy(update={"provenance": t.provenance.model_copy(update={"parameters": {"session_hints": loose}})})
+    assert session_hints(old) == SessionHints(attendees={"parent": 1}, setting="telephone")
 
 
 def test_decisions_do_not_wait_while_the_recording_is_measured(tmp_path: Path) -> None:
