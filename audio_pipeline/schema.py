@@ -126,7 +126,18 @@ class EmotionCue(_Model):
     start_char: int = Field(ge=0, description="Offset of the cue in the segment text.")
     end_char: int = Field(ge=0)
     text: str
-    rule: str = Field(description="Id of the lexicon rule that fired.")
+    rule: str = Field(description="Id of the lexicon rule that fired ('vader.negative' for a VADER sentence score).")
+    family: str = Field(
+        "emotion_lexicon",
+        description="Rule family that fired: emotion_lexicon, bad_news_pattern, prognosis_question, distress_pattern, "
+        "guilt_pattern, hope_pattern, naming_pattern, nonverbal_tag, or vader (sentence-level negative affect).",
+    )
+    resource: str = Field("alliance emotion lexicon", description="The rule data or library the cue comes from.")
+    weight: float | None = Field(None, ge=0, le=1, description="How strongly this cue alone signals emotion.")
+    vader_compound: float | None = Field(None, ge=-1, le=1, description="VADER compound score of the sentence (vader cues).")
+    heard_as: str | None = Field(
+        None, description="When a recognizer's word was read as a near or sound-alike emotion word: the word it was read as."
+    )
 
 
 class Emotion(_Model):
@@ -217,6 +228,11 @@ class SilenceCandidate(_Model):
     trigger_segment: str
     trigger_categories: list[str]
     trigger_cues: list[str]
+    trigger_evidence: list[str] = Field(
+        default_factory=list,
+        description="Per trigger cue, the rule family, rule id and resource that fired (no transcript text).",
+    )
+    trigger_end_s: float | None = Field(None, description="When the triggering cue ended, from word timings.")
     fell_silent: str | None = Field(description="Speaker of the last words before the pause.")
     broke_silence: str | None = Field(description="Speaker of the first words after it (None: recording ended).")
     breaking_words: str = ""

@@ -1,28 +1,41 @@
-"""Emotional content per segment, from an editable rule lexicon (data/emotion_lexicon.yaml).
+"""Emotional content per segment: editable rules (data/emotion_lexicon.yaml) plus VADER's
+sentence-level negative affect.
 
-Each rule that fires leaves a cue with its exact character span, so a coder sees why a segment
-was flagged. Rules are data, not code: sites can add their own phrasing without a release.
+Each cue keeps its exact character span, the rule family and the resource that produced it, so a
+coder sees why a segment was flagged. Rules are data, not code: sites can add their own phrasing
+without a release. Before the rules run, words a recognizer commonly mishears ("she's cared") and
+words one edit away from an emotion word are read as that word, so one mangled word does not hide
+a turn; the cue still points at the words as heard.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import yaml
+from spellchecker import SpellChecker
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..errors import data_file_errors
 from ..schema import Emotion, EmotionCue
 
 DEFAULT_LEXICON = Path(__file__).with_name("data") / "emotion_lexicon.yaml"
+LEXICON_RESOURCE = "alliance emotion lexicon"
+VADER_RESOURCE = f"VADER {version('vaderSentiment')} (vaderSentiment, MIT)"
 _WORD = re.compile(r"[\w']+")
+_ALPHA_WORD = re.compile(r"\b[a-zA-Z]+\b")
+_SENTENCE = re.compile(r"[^.?!]+[.?!]*")
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
+    family: str
     category: str
     weight: float
     pattern: re.Pattern[str]
@@ -30,9 +43,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class VaderSettings:
+    threshold: float
+    weight: float
+    neutral: frozenset[str]
+    ignore_sentences: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
 class Lexicon:
     rules: tuple[Rule, ...]
     negators: frozenset[str]
+    suppressors: tuple[re.Pattern[str], ...] = ()
+    sound_alikes: tuple[tuple[re.Pattern[str], str], ...] = ()
+    fuzzy_vocabulary: tuple[str, ...] = ()
+    fuzzy_ordinary: frozenset[str] = frozenset()
+    fuzzy_min_length: int = 5
+    fuzzy_cutoff: float = 0.86
+    vader: VaderSettings | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -40,10 +68,104 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     with data_file_errors("the emotion lexicon"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         rules = tuple(
-            Rule(r["id"], r["category"], float(r["weight"]), re.compile(r["pattern"], re.IGNORECASE), bool(r["negatable"]))
+            Rule(
+                r["id"],
+                str(r.get("family", "emotion_lexicon")),
+                r["category"],
+                float(r["weight"]),
+                re.compile(r["pattern"], re.IGNORECASE),
+                bool(r["negatable"]),
+            )
             for r in data["rules"]
         )
-    return Lexicon(rules=rules, negators=frozenset(str(n).lower() for n in data.get("negators", [])))
+        fuzzy = data.get("fuzzy") or {}
+        vader = data.get("vader")
+        return Lexicon(
+            rules=rules,
+            negators=frozenset(str(n).lower() for n in data.get("negators", [])),
+            suppressors=tuple(re.compile(s["pattern"], re.IGNORECASE) for s in data.get("suppressors", [])),
+            sound_alikes=tuple((re.compile(s["heard"], re.IGNORECASE), str(s["meant"])) for s in data.get("sound_alikes", [])),
+            fuzzy_vocabulary=tuple(str(w).lower() for w in fuzzy.get("vocabulary", [])),
+            fuzzy_ordinary=frozenset(str(w).lower() for w in fuzzy.get("ordinary", [])),
+            fuzzy_min_length=int(fuzzy.get("min_length", 5)),
+            fuzzy_cutoff=float(fuzzy.get("cutoff", 0.86)),
+            vader=None
+            if vader is None
+            else VaderSettings(
+                threshold=float(vader["threshold"]),
+                weight=float(vader["weight"]),
+                neutral=frozenset(str(w).lower() for w in vader.get("neutral", [])),
+                ignore_sentences=re.compile(vader["ignore_sentences"], re.IGNORECASE) if vader.get("ignore_sentences") else None,
+            ),
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def _analyzer(neutral: frozenset[str]) -> SentimentIntensityAnalyzer:
+    """VADER with the clinical topic words removed from its lexicon (they are topic, not affect, here)."""
+    analyzer = SentimentIntensityAnalyzer()
+    for word in neutral:
+        analyzer.lexicon.pop(word, None)
+    return analyzer
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> SpellChecker:
+    """pyspellchecker's English word list (MIT package; frequencies from OpenSubtitles), loaded once."""
+    return SpellChecker(language="en", distance=1)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The text as the rules read it, with each read character's span in the original text."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    heard_as: dict[int, str]  # original start of a rewritten word -> the word it was read as
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[max(start, end - 1)]
+
+
+def _read(text: str, lexicon: Lexicon) -> _Reading:
+    edits: list[tuple[int, int, str]] = []
+    for pattern, meant in lexicon.sound_alikes:
+        # Only the group named w is rewritten when there is one: the rest is context.
+        edits += [(*m.span("w" if "w" in pattern.groupindex else 0), meant) for m in pattern.finditer(text)]
+    if lexicon.fuzzy_vocabulary:
+        vocabulary = set(lexicon.fuzzy_vocabulary)
+        for m in _ALPHA_WORD.finditer(text):
+            word = m.group(0).lower()
+            if len(word) < lexicon.fuzzy_min_length or word in vocabulary or word in lexicon.fuzzy_ordinary:
+                continue
+            if word in _dictionary():
+                continue  # a real English word is what was said, not a mishearing ("going" is not "growing")
+            close = difflib.get_close_matches(word, lexicon.fuzzy_vocabulary, n=1, cutoff=lexicon.fuzzy_cutoff)
+            if close:
+                edits.append((m.start(), m.end(), close[0]))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    heard_as: dict[int, str] = {}
+    cursor = 0
+    for start, end, meant in sorted(edits):
+        if start < cursor:
+            continue  # overlapping rewrites: the first one wins
+        for i in range(cursor, start):
+            out.append(text[i])
+            starts.append(i)
+            ends.append(i + 1)
+        out.append(meant)
+        starts += [start] * len(meant)
+        ends += [end] * len(meant)
+        heard_as[start] = meant
+        cursor = end
+    for i in range(cursor, len(text)):
+        out.append(text[i])
+        starts.append(i)
+        ends.append(i + 1)
+    return _Reading("".join(out), tuple(starts), tuple(ends), heard_as)
 
 
 def _negated(text: str, start: int, negators: frozenset[str]) -> bool:
@@ -51,27 +173,87 @@ def _negated(text: str, start: int, negators: frozenset[str]) -> bool:
     return any(w in negators or w.endswith("n't") for w in before)
 
 
-def detect(text: str, lexicon: Lexicon | None = None) -> Emotion | None:
-    """The emotional cues in one segment's text, or None when there are none."""
-    lexicon = lexicon or load_lexicon()
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < s_end and s_start < end for s_start, s_end in spans)
+
+
+def _rule_cues(
+    reading: _Reading, lexicon: Lexicon, suppressed: list[tuple[int, int]]
+) -> tuple[list[EmotionCue], list[tuple[int, int]]]:
+    """The rule cues, and the stretches of the read text they claim."""
     cues: list[EmotionCue] = []
     taken: list[tuple[int, int]] = []
     for rule in lexicon.rules:
-        for match in rule.pattern.finditer(text):
+        for match in rule.pattern.finditer(reading.text):
             start, end = match.span()
-            if rule.negatable and _negated(text, start, lexicon.negators):
+            if start == end or _overlaps(start, end, suppressed):
+                continue
+            if rule.negatable and _negated(reading.text, start, lexicon.negators):
                 continue
             # One stretch of text counts once, for the first (most specific) rule that claims it.
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
+            if _overlaps(start, end, taken):
                 continue
             taken.append((start, end))
-            cues.append(EmotionCue(category=rule.category, start_char=start, end_char=end, text=match.group(0), rule=rule.id))
+            cues.append(_cue(reading, start, end, rule.category, rule.id, rule.family, LEXICON_RESOURCE, rule.weight))
+    return cues, taken
+
+
+def _vader_cues(
+    reading: _Reading, settings: VaderSettings, suppressed: list[tuple[int, int]], claimed: list[tuple[int, int]]
+) -> list[EmotionCue]:
+    """Sentences no rule explained whose VADER compound score says negative affect."""
+    analyzer = _analyzer(settings.neutral)
+    cues = []
+    for match in _SENTENCE.finditer(reading.text):
+        sentence = match.group(0).strip()
+        if not sentence:
+            continue
+        start = match.start() + match.group(0).index(sentence)
+        end = start + len(sentence)
+        if _overlaps(start, end, suppressed) or _overlaps(start, end, claimed):
+            continue
+        if settings.ignore_sentences is not None and settings.ignore_sentences.search(sentence):
+            continue
+        compound = float(analyzer.polarity_scores(sentence)["compound"])
+        if compound <= settings.threshold:
+            cue = _cue(reading, start, end, "negative_affect", "vader.negative", "vader", VADER_RESOURCE, settings.weight)
+            cues.append(cue.model_copy(update={"vader_compound": round(compound, 3)}))
+    return cues
+
+
+def _cue(
+    reading: _Reading, start: int, end: int, category: str, rule: str, family: str, resource: str, weight: float
+) -> EmotionCue:
+    o_start, o_end = reading.span(start, end)
+    heard = [w for s, w in reading.heard_as.items() if o_start <= s < o_end]
+    return EmotionCue(
+        category=category,
+        start_char=o_start,
+        end_char=o_end,
+        text="",  # filled by the caller from the original text
+        rule=rule,
+        family=family,
+        resource=resource,
+        weight=weight,
+        heard_as=heard[0] if heard else None,
+    )
+
+
+def detect(text: str, lexicon: Lexicon | None = None) -> Emotion | None:
+    """The emotional cues in one segment's text, or None when there are none."""
+    lexicon = lexicon or load_lexicon()
+    reading = _read(text, lexicon)
+    suppressed = [m.span() for p in lexicon.suppressors for m in p.finditer(reading.text) if m.end() > m.start()]
+    cues, claimed = _rule_cues(reading, lexicon, suppressed)
+    if lexicon.vader is not None:
+        cues += _vader_cues(reading, lexicon.vader, suppressed, claimed)
     if not cues:
         return None
-    weights = {c.rule: next(r.weight for r in lexicon.rules if r.id == c.rule) for c in cues}
+    cues = [c.model_copy(update={"text": text[c.start_char : c.end_char]}) for c in cues]
     remaining = 1.0
     for cue in cues:
-        remaining *= 1.0 - weights[cue.rule]
+        remaining *= 1.0 - (cue.weight or 0.0)
     cues.sort(key=lambda c: c.start_char)
     categories = list(dict.fromkeys(c.category for c in cues))
     return Emotion(score=round(1.0 - remaining, 3), categories=categories, cues=cues)
+

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import yaml
 
-from ..schema import LongPause, Pause, Segment, SilenceCandidate
+from ..schema import EmotionCue, LongPause, Pause, Segment, SilenceCandidate
 
 RESPONSE_CUES = Path(__file__).with_name("data") / "response_cues.yaml"
+_EDGE_S = 0.3  # speech edges and word timings are this uncertain at a pause boundary
 
 
 @dataclass(frozen=True)
 class SilenceOptions:
     min_silence_s: float = 5.0
-    trigger_window_s: float = 10.0  # emotional speech must end this close to the pause start
+    trigger_window_s: float = 10.0  # an emotional cue must end (word timings) this close to the pause start
     min_emotion_score: float = 0.5
     breaking_words: int = 12
 
@@ -50,15 +51,82 @@ class SilenceAnalysis:
     long_pauses: list[LongPause]
 
 
-def _trigger(pause: Pause, segments: Sequence[Segment], options: SilenceOptions) -> tuple[Segment, bool] | None:
-    """The nearest emotional segment ending within the window before the pause, and whether it is the last one."""
-    before = [s for s in segments if s.end_s <= pause.start_s + 0.3]
-    for distance, seg in enumerate(reversed(before)):
-        if pause.start_s - seg.end_s > options.trigger_window_s:
-            break
-        if seg.emotion is not None and seg.emotion.score >= options.min_emotion_score:
-            return seg, distance == 0
-    return None
+@dataclass(frozen=True)
+class _Trigger:
+    segment: Segment
+    cues: list[EmotionCue]  # the segment's cues that end inside the window
+    strength: float
+    end_s: float  # when the last of those cues ended
+    immediate: bool  # the trigger segment is the last one before the pause
+
+
+def _word_spans(seg: Segment) -> list[tuple[int, int]] | None:
+    """Each word's character span in the segment text; None when the words do not spell the text
+    (a hand-edited text whose words were not re-timed)."""
+    spans = []
+    cursor = 0
+    lowered = seg.text.lower()
+    for word in seg.words:
+        token = word.text.strip().lower()
+        at = lowered.find(token, cursor) if token else -1
+        if at < 0:
+            return None
+        spans.append((at, at + len(token)))
+        cursor = at + len(token)
+    return spans
+
+
+def cue_end_s(seg: Segment, cue: EmotionCue) -> float:
+    """When a cue ended: the end of the word holding its last character. Without usable words, the
+    same fraction of the segment's time as of its text (a cue is never placed at the segment end
+    just because the segment goes on talking after it)."""
+    spans = _word_spans(seg) if seg.words else None
+    if spans:
+        for (_, end), word in zip(spans, seg.words, strict=True):
+            if end >= cue.end_char:
+                return word.end_s
+        return seg.words[-1].end_s
+    fraction = cue.end_char / len(seg.text) if seg.text else 1.0
+    return seg.start_s + fraction * (seg.end_s - seg.start_s)
+
+
+def _strength(cues: Sequence[EmotionCue], fallback: float) -> float:
+    remaining = 1.0
+    for cue in cues:
+        remaining *= 1.0 - (cue.weight if cue.weight is not None else fallback)
+    return 1.0 - remaining
+
+
+def _trigger(pause: Pause, segments: Sequence[Segment], options: SilenceOptions) -> _Trigger | None:
+    """The emotional content that ends closest before the pause, within the window.
+
+    Timed by the cue's own words, not its segment's end: a long turn whose emotional clause ended
+    20 s before the pause is no trigger, and a short emotional turn followed by a brief "mm" is."""
+    before = [s for s in segments if s.start_s < pause.start_s + _EDGE_S]
+    last = max(before, key=lambda s: s.end_s) if before else None
+    best: _Trigger | None = None
+    for seg in before:
+        if seg.emotion is None:
+            continue
+        timed = [(cue_end_s(seg, c), c) for c in seg.emotion.cues]
+        inside = [(t, c) for t, c in timed if pause.start_s - options.trigger_window_s <= t <= pause.start_s + _EDGE_S]
+        if not inside:
+            continue
+        cues = [c for _, c in inside]
+        strength = _strength(cues, seg.emotion.score) if len(cues) < len(timed) else seg.emotion.score
+        if strength < options.min_emotion_score:
+            continue
+        end_s = max(t for t, _ in inside)
+        if best is None or end_s > best.end_s:
+            best = _Trigger(seg, cues, round(strength, 3), end_s, seg is last)
+    return best
+
+
+def _evidence(cue: EmotionCue) -> str:
+    """Which rule family and resource fired, for the coder; no transcript text (it is PHI)."""
+    score = f", compound {cue.vader_compound:+.2f}" if cue.vader_compound is not None else ""
+    heard = f", read as '{cue.heard_as}'" if cue.heard_as else ""
+    return f"{cue.family}: {cue.rule} ({cue.resource}{score}{heard})"
 
 
 def _breaking_words(pause: Pause, segments: Sequence[Segment], limit: int) -> str:
@@ -86,13 +154,11 @@ def find_silences(pauses: Sequence[Pause], segments: Sequence[Segment], options:
                 )
             )
             continue
-        trigger, immediate = found
-        assert trigger.emotion is not None
         words = _breaking_words(pause, segments, options.breaking_words)
         response = classify_response(words) if pause.speaker_after else "none"
         # Confidence: how emotional the trigger is, discounted when it is not the last thing said,
         # raised a little when the breaker's words answer the emotion.
-        confidence = trigger.emotion.score * (1.0 if immediate else 0.85)
+        confidence = found.strength * (1.0 if found.immediate else 0.85)
         confidence = min(1.0, confidence + (0.05 if response in ("compassionate", "invitational") else 0.0))
         candidates.append(
             SilenceCandidate(
@@ -101,9 +167,11 @@ def find_silences(pauses: Sequence[Pause], segments: Sequence[Segment], options:
                 start_s=pause.start_s,
                 end_s=pause.end_s,
                 duration_s=pause.duration_s,
-                trigger_segment=trigger.id,
-                trigger_categories=trigger.emotion.categories,
-                trigger_cues=[c.text for c in trigger.emotion.cues],
+                trigger_segment=found.segment.id,
+                trigger_categories=list(dict.fromkeys(c.category for c in found.cues)),
+                trigger_cues=[c.text for c in found.cues],
+                trigger_evidence=[_evidence(c) for c in found.cues],
+                trigger_end_s=round(found.end_s, 3),
                 fell_silent=pause.speaker_before,
                 broke_silence=pause.speaker_after,
                 breaking_words=words,
