@@ -256,4 +256,3 @@ def detect(text: str, lexicon: Lexicon | None = None) -> Emotion | None:
     cues.sort(key=lambda c: c.start_char)
     categories = list(dict.fromkeys(c.category for c in cues))
     return Emotion(score=round(1.0 - remaining, 3), categories=categories, cues=cues)
-

@@ -87,3 +87,91 @@ def test_a_site_lexicon_replaces_the_shipped_one(tmp_path: Path) -> None:
     )
     emotion = detect("She keeps fretting.", load_lexicon(own))
     assert emotion is not None and emotion.cues[0].rule == "site.rule"
+
+
+# --- every rule family: what it catches, and the look-alike it must leave alone ---------------
+
+
+@pytest.mark.parametrize(
+    ("family", "positive", "negative"),
+    [
+        ("bad_news_pattern", "It's back in her lungs.", "The tumor markers came back normal."),
+        ("bad_news_pattern", "It has gotten a lot worse.", "No new spots."),
+        ("bad_news_pattern", "The transplant didn't work.", "I'm afraid the lab is closed."),
+        ("prognosis_question", "How long are we talking about?", "How long does the scan take?"),
+        ("prognosis_question", "Is she dying?", "Is she eating?"),
+        ("distress_pattern", "I have no idea what we'd do if this fails.", "I can't make it on Tuesday."),
+        ("distress_pattern", "We can't keep doing this.", "We can't keep the Friday slot."),
+        ("guilt_pattern", "We should have come in sooner.", "We should have the results by Friday."),
+        ("hope_pattern", "We're praying for a miracle.", "She hopes to go back to school."),
+        ("naming_pattern", "This must be so overwhelming.", "This must be the new form."),
+        ("emotion_lexicon", "That's what frightens me most.", "She's not scared of needles anymore."),
+        ("emotion_lexicon", "The part that worries everyone is the breathing.", "No worries at all."),
+        ("nonverbal_tag", "(crying) I'm sorry.", "(inaudible) okay."),
+        ("vader", "She's not the same happy kid.", "The traffic was terrible."),
+    ],
+)
+def test_each_family_fires_on_its_kind_and_not_on_a_look_alike(family: str, positive: str, negative: str) -> None:
+    found = detect(positive)
+    assert found is not None and found.score >= 0.5, positive
+    assert family in {c.family for c in found.cues}
+    quiet = detect(negative)
+    assert quiet is None or quiet.score < 0.5, negative
+
+
+def test_every_cue_names_its_family_resource_and_weight() -> None:
+    found = detect("I'm scared. It has spread to her bones. She's not the same happy kid.")
+    assert found is not None
+    by_family = {c.family: c for c in found.cues}
+    assert by_family["emotion_lexicon"].resource == "alliance emotion lexicon"
+    assert by_family["bad_news_pattern"].rule == "news.progression"
+    vader = by_family["vader"]
+    assert vader.resource.startswith("VADER 3.3.2") and "MIT" in vader.resource
+    assert vader.vader_compound is not None and vader.vader_compound <= -0.4
+    assert all(c.weight is not None and 0 < c.weight <= 1 for c in found.cues)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The scan is negative.",  # VADER alone would read "negative" as affect
+        "In the story, the little girl was scared of the dentist's drill.",
+        "I'm afraid we're running late.",
+        "His friend cried when she lost the race.",
+        "We were worried about the drive but it was easy.",
+        "Nausea is the worst side effect for most kids.",
+        "Hospice is a service we can explain later if it ever comes up.",
+    ],
+)
+def test_stories_idioms_and_good_results_are_not_triggers(text: str) -> None:
+    found = detect(text)
+    assert found is None or found.score < 0.5
+
+
+def test_a_misheard_emotion_word_is_read_as_meant_and_the_cue_points_at_what_was_heard() -> None:
+    text = "She's cared of the needles."
+    found = detect(text)
+    assert found is not None and "fear" in found.categories
+    (cue,) = found.cues
+    assert cue.heard_as == "scared" and text[cue.start_char : cue.end_char] == cue.text == "cared"
+    assert detect("She's cared for by her grandma after school.") is None
+
+
+def test_near_misses_are_read_as_emotion_words_but_real_words_are_left_alone() -> None:
+    found = detect("I'm terrifed.")
+    assert found is not None and found.cues[0].heard_as == "terrified"
+    # "going" is one letter from "growing": a real word is never "corrected".
+    assert detect("I don't think she's going to get better.") is not None
+    assert all(c.heard_as is None for c in detect("I don't think she's going to get better.").cues)  # type: ignore[union-attr]
+    assert detect("We're going home on Friday.") is None
+
+
+def test_one_mangled_word_does_not_hide_a_turn_whose_other_words_carry_the_emotion() -> None:
+    found = detect("She's sacred of the scan. I'm so worried about her.")
+    assert found is not None and found.score >= 0.5 and "worry" in found.categories
+
+
+def test_a_bare_no_is_a_negator() -> None:
+    # YAML reads an unquoted no as false; the shipped lexicon quotes it.
+    assert "no" in load_lexicon().negators
+    assert detect("There's no sign of relapse.") is None

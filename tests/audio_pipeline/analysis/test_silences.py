@@ -84,3 +84,53 @@ def test_response_kinds() -> None:
     assert classify_response("What questions do you have?") == "invitational"
     assert classify_response("The next scan is Monday.") == "other"
     assert classify_response("") == "none"
+
+
+# --- the trigger is timed by the cue's own words, not by its segment's end --------------------
+
+
+def test_a_long_turn_whose_emotional_clause_ended_long_before_the_pause_is_no_trigger() -> None:
+    text = "I'm so scared. " + " ".join(["and then we drove to the pharmacy and picked up the refill"] * 4)
+    long_turn = segment(1, 0.0, 30.0, "S2", text)
+    scared_end = long_turn.words[2].end_s
+    assert scared_end < 2.0  # "scared." is the third of 48 words: it ends about 1.9 s in
+    result = find_silences([pause(30.0, 6.0, "S2", "S1")], [long_turn])
+    assert result.candidates == [] and len(result.long_pauses) == 1
+
+
+def test_a_short_emotional_turn_followed_by_a_brief_mm_is_a_trigger() -> None:
+    segments = [
+        segment(1, 0.0, 1.5, "S2", "I'm terrified."),
+        segment(2, 2.0, 2.3, "S1", "Mm."),
+        segment(3, 9.0, 10.0, "S1", "Take your time."),
+    ]
+    (candidate,) = find_silences([pause(2.3, 6.7, "S1", "S1")], segments).candidates
+    assert candidate.trigger_segment == "seg-00001"
+    assert candidate.trigger_end_s == 1.5
+    assert candidate.trigger_cues == ["terrified"]
+
+
+def test_a_pause_inside_a_turn_counts_the_words_before_it() -> None:
+    # One segment spans the pause: the emotional words before it are the trigger.
+    seg = segment(1, 0.0, 12.0, "S2", "Is she going to die? okay")
+    words = [w.model_copy(update={"start_s": i * 0.5, "end_s": i * 0.5 + 0.4}) for i, w in enumerate(seg.words[:-1])]
+    words.append(seg.words[-1].model_copy(update={"start_s": 11.5, "end_s": 12.0}))
+    seg = seg.model_copy(update={"words": words})
+    (candidate,) = find_silences([pause(2.4, 9.1, "S2", "S2")], [seg]).candidates
+    assert candidate.trigger_end_s == 2.4
+
+
+def test_words_that_no_longer_spell_the_text_place_the_cue_by_its_share_of_the_text() -> None:
+    seg = segment(1, 0.0, 20.0, "S2", "I'm scared. " + "x " * 40)
+    seg = seg.model_copy(update={"words": [seg.words[0].model_copy(update={"text": "edited"})]})
+    result = find_silences([pause(20.0, 6.0, "S2", "S1")], [seg])
+    assert result.candidates == []  # "scared" sits in the first eighth of the text, 17 s before the pause
+
+
+def test_evidence_names_family_rule_and_resource_without_transcript_text() -> None:
+    (candidate,) = find_silences([pause(5.0, 5.0)], SEGMENTS).candidates
+    assert candidate.trigger_evidence == ["prognosis_question: cue.prognosis_question (alliance emotion lexicon)"]
+    segments = [segment(1, 0.0, 2.0, "S2", "She's not the same happy kid.")]
+    (vader,) = find_silences([pause(2.0, 6.0, "S2", "S1")], segments).candidates
+    assert vader.trigger_evidence[0].startswith("vader: vader.negative (VADER 3.3.2")
+    assert "compound" in vader.trigger_evidence[0] and "happy" not in vader.trigger_evidence[0]
