@@ -18,9 +18,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import yaml
-from spellchecker import SpellChecker
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from ..deid.participants import english_words
 from ..errors import data_file_errors
 from ..schema import Emotion, EmotionCue
 
@@ -109,12 +109,6 @@ def _analyzer(neutral: frozenset[str]) -> SentimentIntensityAnalyzer:
     return analyzer
 
 
-@functools.lru_cache(maxsize=1)
-def _dictionary() -> SpellChecker:
-    """pyspellchecker's English word list (MIT package; frequencies from OpenSubtitles), loaded once."""
-    return SpellChecker(language="en", distance=1)
-
-
 @dataclass(frozen=True)
 class _Reading:
     """The text as the rules read it, with each read character's span in the original text."""
@@ -139,7 +133,7 @@ def _read(text: str, lexicon: Lexicon) -> _Reading:
             word = m.group(0).lower()
             if len(word) < lexicon.fuzzy_min_length or word in vocabulary or word in lexicon.fuzzy_ordinary:
                 continue
-            if word in _dictionary():
+            if word in english_words():
                 continue  # a real English word is what was said, not a mishearing ("going" is not "growing")
             close = difflib.get_close_matches(word, lexicon.fuzzy_vocabulary, n=1, cutoff=lexicon.fuzzy_cutoff)
             if close:
