@@ -124,6 +124,12 @@ def _rate(numerator: int, denominator: int) -> str:
     return f"{numerator / denominator:.3f} ({numerator}/{denominator})" if denominator else "n/a"
 
 
+def _last_emotion(truth: dict, start_s: float) -> str:
+    """How long before a pause the last emotional utterance ended, by the truth's utterance times."""
+    ends = [u["end_s"] for u in truth["utterances"] if u["emotional"] and u["end_s"] <= start_s + 0.3]
+    return f"emotional utterance ended {start_s - max(ends):.1f} s before" if ends else "no emotional utterance before"
+
+
 def evaluate_consults(consult_dir: Path) -> dict[str, object]:
     totals = {"long_true": 0, "long_found": 0, "long_hit_true": 0, "long_hit_found": 0}
     cand = {"true": 0, "found": 0, "hit_true": 0, "hit_found": 0}
@@ -168,6 +174,15 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
         cand["found"] += len(found_c)
         cand["hit_true"] += len(chits)
         cand["hit_found"] += len(chits)
+        c_true, c_found = {i for i, _ in chits}, {j for _, j in chits}
+        for k, t in enumerate(true_c):
+            if k not in c_true:
+                mistakes.append(f"{truth['name']}: missed Silence candidate at {t[0]:.2f} ({_last_emotion(truth, t[0])})")
+        for k, c in enumerate(result.silence_candidates):
+            if k not in c_found:
+                ended = f"cue ended {c.start_s - c.trigger_end_s:.1f} s before" if c.trigger_end_s is not None else ""
+                evidence = ", ".join(c.trigger_evidence)
+                mistakes.append(f"{truth['name']}: false Silence candidate at {c.start_s:.2f} ({evidence}; {ended})")
     arr = np.array(errors) if errors else np.array([np.nan])
     return {
         "conversations": len(files),

@@ -19,6 +19,8 @@ from ..schema import EmotionCue, LongPause, Pause, Segment, SilenceCandidate
 
 RESPONSE_CUES = Path(__file__).with_name("data") / "response_cues.yaml"
 _EDGE_S = 0.3  # speech edges and word timings are this uncertain at a pause boundary
+_CLAUSE_END = re.compile(r"[.?!;]+")
+_CLAUSE_CHARS = 80  # about fifteen words: further on, an unpunctuated run is not the cue's sentence
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,25 @@ def _word_spans(seg: Segment) -> list[tuple[int, int]] | None:
     return spans
 
 
+def _clause_end(text: str, end_char: int) -> int:
+    """Where the sentence holding a cue ends ("I'm afraid it has spread to her liver." ends at
+    "liver."), up to _CLAUSE_CHARS further on; the cue's own end in an unpunctuated run."""
+    stop = _CLAUSE_END.search(text, end_char, end_char + _CLAUSE_CHARS)
+    return stop.end() if stop else end_char
+
+
 def cue_end_s(seg: Segment, cue: EmotionCue) -> float:
-    """When a cue ended: the end of the word holding its last character. Without usable words, the
-    same fraction of the segment's time as of its text (a cue is never placed at the segment end
-    just because the segment goes on talking after it)."""
+    """When the emotional content of a cue ended: the end of the word that closes the cue's sentence.
+    Without usable words, the same fraction of the segment's time as of its text (a cue is never
+    placed at the segment end just because the segment goes on talking after it)."""
+    end_char = _clause_end(seg.text, cue.end_char)
     spans = _word_spans(seg) if seg.words else None
     if spans:
         for (_, end), word in zip(spans, seg.words, strict=True):
-            if end >= cue.end_char:
+            if end >= end_char:
                 return word.end_s
         return seg.words[-1].end_s
-    fraction = cue.end_char / len(seg.text) if seg.text else 1.0
+    fraction = end_char / len(seg.text) if seg.text else 1.0
     return seg.start_s + fraction * (seg.end_s - seg.start_s)
 
 

@@ -134,3 +134,11 @@ def test_evidence_names_family_rule_and_resource_without_transcript_text() -> No
     (vader,) = find_silences([pause(2.0, 6.0, "S2", "S1")], segments).candidates
     assert vader.trigger_evidence[0].startswith("vader: vader.negative (VADER 3.3.2")
     assert "compound" in vader.trigger_evidence[0] and "happy" not in vader.trigger_evidence[0]
+
+
+def test_the_emotional_content_ends_with_the_cues_sentence() -> None:
+    # The cue is "has spread"; the news it carries ends with "liver." a second later.
+    seg = segment(1, 0.0, 4.0, "S1", "I'm afraid the cancer has spread to her liver. Okay then let us look at the plan now")
+    candidate = find_silences([pause(4.0, 6.0, "S1", "S2")], [seg]).candidates[0]
+    liver = next(w for w in seg.words if w.text == "liver.")
+    assert candidate.trigger_end_s == round(liver.end_s, 3)
