@@ -40,6 +40,7 @@ class Rule:
     weight: float
     pattern: re.Pattern[str]
     negatable: bool
+    unless: re.Pattern[str] | None = None  # the rule does not fire in a sentence this matches
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
                 float(r["weight"]),
                 re.compile(r["pattern"], re.IGNORECASE),
                 bool(r["negatable"]),
+                re.compile(r["unless"], re.IGNORECASE) if r.get("unless") else None,
             )
             for r in data["rules"]
         )
@@ -167,6 +169,13 @@ def _negated(text: str, start: int, negators: frozenset[str]) -> bool:
     return any(w in negators or w.endswith("n't") for w in before)
 
 
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around a match: from the last stop before it to the next stop after it."""
+    begin = max(text.rfind(stop, 0, start) for stop in ".?!") + 1
+    ends = [i for i in (text.find(stop, end) for stop in ".?!") if i >= 0]
+    return text[begin : min(ends) + 1 if ends else len(text)]
+
+
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < s_end and s_start < end for s_start, s_end in spans)
 
@@ -183,6 +192,8 @@ def _rule_cues(
             if start == end or _overlaps(start, end, suppressed):
                 continue
             if rule.negatable and _negated(reading.text, start, lexicon.negators):
+                continue
+            if rule.unless is not None and rule.unless.search(_sentence(reading.text, start, end)):
                 continue
             # One stretch of text counts once, for the first (most specific) rule that claims it.
             if _overlaps(start, end, taken):

@@ -109,6 +109,13 @@ def test_a_site_lexicon_replaces_the_shipped_one(tmp_path: Path) -> None:
         ("emotion_lexicon", "The part that worries everyone is the breathing.", "No worries at all."),
         ("nonverbal_tag", "(crying) I'm sorry.", "(inaudible) okay."),
         ("vader", "She's not the same happy kid.", "The traffic was terrible."),
+        # broad concept rules: a frame plus a concept word list
+        ("distress_pattern", "I'm completely drained.", "He's lost his tooth!"),
+        ("distress_pattern", "It's been hard on all of us.", "It hasn't been easy to find parking."),
+        ("prognosis_question", "Will she be okay in the end?", "Will she be okay to go to school?"),
+        ("bad_news_pattern", "The chemo didn't shrink it.", "The anti-nausea medicine didn't help much, so we'll switch."),
+        ("guilt_pattern", "I could have pushed harder.", "I could have the forms ready by noon."),
+        ("hope_pattern", "We're hoping for a cure.", "Is there a cure for the mouth sores?"),
     ],
 )
 def test_each_family_fires_on_its_kind_and_not_on_a_look_alike(family: str, positive: str, negative: str) -> None:
@@ -175,3 +182,14 @@ def test_a_bare_no_is_a_negator() -> None:
     # YAML reads an unquoted no as false; the shipped lexicon quotes it.
     assert "no" in load_lexicon().negators
     assert detect("There's no sign of relapse.") is None
+
+
+def test_a_rule_stays_quiet_in_a_sentence_its_unless_pattern_matches(tmp_path: Path) -> None:
+    own = tmp_path / "lexicon.yaml"
+    own.write_text(
+        "negators: []\nrules:\n"
+        "  - {id: site.worse, category: bad_news, weight: 0.9, negatable: false, pattern: 'got worse', unless: 'rash'}\n"
+    )
+    lexicon = load_lexicon(own)
+    assert detect("The tumour got worse.", lexicon) is not None
+    assert detect("The rash got worse. We changed the cream.", lexicon) is None
