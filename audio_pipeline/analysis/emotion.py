@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from ..datafiles import data_file
 from ..deid.participants import english_words
-from ..errors import data_file_errors
 from ..schema import Emotion, EmotionCue
 
 DEFAULT_LEXICON = Path(__file__).with_name("data") / "emotion_lexicon.yaml"
@@ -64,42 +64,40 @@ class Lexicon:
     vader: VaderSettings | None = None
 
 
-@functools.lru_cache(maxsize=4)
-def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
-    with data_file_errors("the emotion lexicon"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rules = tuple(
-            Rule(
-                r["id"],
-                str(r.get("family", "emotion_lexicon")),
-                r["category"],
-                float(r["weight"]),
-                re.compile(r["pattern"], re.IGNORECASE),
-                bool(r["negatable"]),
-                re.compile(r["unless"], re.IGNORECASE) if r.get("unless") else None,
-            )
-            for r in data["rules"]
+@data_file("the emotion lexicon", DEFAULT_LEXICON)
+def load_lexicon(data: Any) -> Lexicon:
+    rules = tuple(
+        Rule(
+            r["id"],
+            str(r.get("family", "emotion_lexicon")),
+            r["category"],
+            float(r["weight"]),
+            re.compile(r["pattern"], re.IGNORECASE),
+            bool(r["negatable"]),
+            re.compile(r["unless"], re.IGNORECASE) if r.get("unless") else None,
         )
-        fuzzy = data.get("fuzzy") or {}
-        vader = data.get("vader")
-        return Lexicon(
-            rules=rules,
-            negators=frozenset(str(n).lower() for n in data.get("negators", [])),
-            suppressors=tuple(re.compile(s["pattern"], re.IGNORECASE) for s in data.get("suppressors", [])),
-            sound_alikes=tuple((re.compile(s["heard"], re.IGNORECASE), str(s["meant"])) for s in data.get("sound_alikes", [])),
-            fuzzy_vocabulary=tuple(str(w).lower() for w in fuzzy.get("vocabulary", [])),
-            fuzzy_ordinary=frozenset(str(w).lower() for w in fuzzy.get("ordinary", [])),
-            fuzzy_min_length=int(fuzzy.get("min_length", 5)),
-            fuzzy_cutoff=float(fuzzy.get("cutoff", 0.86)),
-            vader=None
-            if vader is None
-            else VaderSettings(
-                threshold=float(vader["threshold"]),
-                weight=float(vader["weight"]),
-                neutral=frozenset(str(w).lower() for w in vader.get("neutral", [])),
-                ignore_sentences=re.compile(vader["ignore_sentences"], re.IGNORECASE) if vader.get("ignore_sentences") else None,
-            ),
-        )
+        for r in data["rules"]
+    )
+    fuzzy = data.get("fuzzy") or {}
+    vader = data.get("vader")
+    return Lexicon(
+        rules=rules,
+        negators=frozenset(str(n).lower() for n in data.get("negators", [])),
+        suppressors=tuple(re.compile(s["pattern"], re.IGNORECASE) for s in data.get("suppressors", [])),
+        sound_alikes=tuple((re.compile(s["heard"], re.IGNORECASE), str(s["meant"])) for s in data.get("sound_alikes", [])),
+        fuzzy_vocabulary=tuple(str(w).lower() for w in fuzzy.get("vocabulary", [])),
+        fuzzy_ordinary=frozenset(str(w).lower() for w in fuzzy.get("ordinary", [])),
+        fuzzy_min_length=int(fuzzy.get("min_length", 5)),
+        fuzzy_cutoff=float(fuzzy.get("cutoff", 0.86)),
+        vader=None
+        if vader is None
+        else VaderSettings(
+            threshold=float(vader["threshold"]),
+            weight=float(vader["weight"]),
+            neutral=frozenset(str(w).lower() for w in vader.get("neutral", [])),
+            ignore_sentences=re.compile(vader["ignore_sentences"], re.IGNORECASE) if vader.get("ignore_sentences") else None,
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=4)

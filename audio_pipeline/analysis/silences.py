@@ -7,14 +7,13 @@ every other pause of the same length is listed separately for review.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from ..datafiles import data_file
 from ..schema import EmotionCue, LongPause, Pause, Segment, SilenceCandidate
 
 RESPONSE_CUES = Path(__file__).with_name("data") / "response_cues.yaml"
@@ -31,9 +30,8 @@ class SilenceOptions:
     breaking_words: int = 12
 
 
-@functools.lru_cache(maxsize=2)
-def _response_patterns(path: Path = RESPONSE_CUES) -> dict[str, tuple[re.Pattern[str], ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+@data_file("the response cues", RESPONSE_CUES)
+def _response_patterns(data: Any) -> dict[str, tuple[re.Pattern[str], ...]]:
     return {kind: tuple(re.compile(p, re.IGNORECASE) for p in data[kind]) for kind in ("compassionate", "invitational")}
 
 
