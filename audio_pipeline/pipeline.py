@@ -20,11 +20,13 @@ from .analysis import AnalysisOptions, analyze
 from .analysis.inputs import AnalysisInputs
 from .analysis.roles import SessionHints
 from .attribute import attribute
+from .channels import ChannelDiarizer, channel_warnings, speakers_from_channels
 from .devices import resolve_device
 from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
-from .errors import TranscriptFormatError
+from .errors import ModelNotFoundError, TranscriptFormatError
+from .guards import guard, guard_warnings
 from .models import ResolvedModel, resolve_asr, resolve_diarization
-from .request import RunRequest
+from .request import RunRequest, SpeakersFrom
 from .schema import (
     AnalysisParameters,
     AsrParameters,
@@ -37,6 +39,7 @@ from .schema import (
 )
 from .settings import Settings
 from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber, WordOrderer, build_prompt
+from .vad import speech_map
 from .voiceprints import Voiceprint, VoiceprintRegistry, match_enrolled
 
 logger = logging.getLogger(__name__)
@@ -100,18 +103,24 @@ class TranscriptionPipeline:
     # -- engines -------------------------------------------------------------------------
     def resolve_models(self, asr_model: str | None = None, device: str = "cpu") -> tuple[ResolvedModel, ResolvedModel]:
         """Find both models on disk (cheap), so a missing one fails before any real work."""
+        return self._asr_model(asr_model, device), self._diarization_model()
+
+    def _asr_model(self, asr_model: str | None, device: str) -> ResolvedModel:
         default_asr = "large-v3-turbo" if device == "cuda" else "small.en"
         name = asr_model or self.settings.asr_model or default_asr
-        asr = self._transcriber.model if self._transcriber else resolve_asr(name, self.settings)
-        diar = self._diarizer.model if self._diarizer else resolve_diarization(self.settings.diarization_model, self.settings)
-        return asr, diar
+        return self._transcriber.model if self._transcriber else resolve_asr(name, self.settings)
+
+    def _diarization_model(self) -> ResolvedModel:
+        return self._diarizer.model if self._diarizer else resolve_diarization(self.settings.diarization_model, self.settings)
 
     def engines(self, device: str, asr: ResolvedModel, diar: ResolvedModel) -> tuple[Transcriber, Diarizer]:
         """The engines for resolved models, loaded once per process (the ones passed in, if any)."""
-        compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
-        transcriber = self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
         diarizer = self._diarizer or PyannoteDiarizer(diar, device, self.settings.diarization_embedding_batch_size)
-        return transcriber, diarizer
+        return self._transcriber_engine(device, asr), diarizer
+
+    def _transcriber_engine(self, device: str, asr: ResolvedModel) -> Transcriber:
+        compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
+        return self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
 
     def asr_options(self, model: ResolvedModel, language: str) -> AsrOptions:
         s = self.settings
@@ -136,12 +145,19 @@ class TranscriptionPipeline:
         hint = request.speaker_hint()
         session = request.session_hints()
         device = resolve_device(request.device or settings.device)
-        asr_model, diar_model = self.resolve_models(request.asr_model, device)
+        asr_model = self._asr_model(request.asr_model, device)
+        diar_model, diar_missing = self._diarization_for(request.speakers_from)
 
         with stages.stage("decode"):
             decoded = audio.load(Path(path), self.limits())
+        use_channels = speakers_from_channels(request.speakers_from, decoded, diar_missing)
         with stages.stage("load_models"):
-            transcriber, diarizer = self.engines(device, asr_model, diar_model)
+            diarizer: Diarizer
+            if use_channels or diar_model is None:
+                transcriber = self._transcriber_engine(device, asr_model)
+                diarizer = ChannelDiarizer(Path(path), self.limits().max_duration_s)
+            else:
+                transcriber, diarizer = self.engines(device, asr_model, diar_model)
         compute_type = transcriber.compute_type
 
         language = request.language or settings.language
@@ -150,10 +166,13 @@ class TranscriptionPipeline:
             run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: stages.report("transcribe", f))
             orderer = WordOrderer(decoded.duration_s)
             asr_segments = [_ordered(seg, orderer) for seg in run.segments]
+            # Hallucination guards: what is not speech never reaches attribution or analysis.
+            guarded = guard(asr_segments, decoded.waveform, speech_map(decoded.waveform))
+            asr_segments = guarded.segments
 
-        warnings: list[TranscriptWarning] = []
+        warnings = [*guard_warnings(len(guarded.dropped)), *channel_warnings(use_channels)]
         has_words = any(seg.words for seg in asr_segments)
-        if decoded.dual_party and hint.num_speakers is None and hint.min_speakers is None:
+        if not use_channels and decoded.dual_party and hint.num_speakers is None and hint.min_speakers is None:
             hint = SpeakerCountHint(None, 2, hint.max_speakers)
             warnings.append(
                 _warn(
@@ -176,7 +195,7 @@ class TranscriptionPipeline:
                 settings.enrollment_threshold,
             )
 
-        warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diar_model)
+        warnings += _run_warnings(has_words, attributed.unknown_words, orderer.adjusted, asr_model, diarizer.model)
         if run.language_probability is not None and asr_options.language is None and run.language_probability < 0.5:
             warnings.append(
                 _warn(
@@ -199,6 +218,7 @@ class TranscriptionPipeline:
                 min_speakers=hint.min_speakers,
                 max_speakers=hint.max_speakers,
                 attribution_tolerance_s=settings.attribution_tolerance_s,
+                speakers_from="channels" if use_channels else "model",
             ),
             analysis=_analysis_parameters(self.analysis_options()),
             session_hints=_hint_parameters(session),
@@ -212,7 +232,7 @@ class TranscriptionPipeline:
                 device=device,
                 asr_model=asr_model.info(),
                 asr_compute_type=compute_type,
-                diarization_model=diar_model.info(),
+                diarization_model=diarizer.model.info(),
                 engine_versions=_engine_versions(),
                 options=options,
                 timings_s=stages.timings_s,
@@ -222,11 +242,23 @@ class TranscriptionPipeline:
             speakers=speakers,
             segments=attributed.segments,
             warnings=warnings,
+            dropped_words=guarded.dropped,
         )
         with stages.stage("analyze"):
             transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=session)
         transcript.provenance.timings_s.update(stages.timings_s)
         return transcript
+
+    def _diarization_for(self, speakers_from: SpeakersFrom) -> tuple[ResolvedModel | None, ModelNotFoundError | None]:
+        """The diarization model the request may need; for 'auto', a missing one matters only if the channels cannot serve."""
+        if speakers_from == "channels":
+            return None, None
+        try:
+            return self._diarization_model(), None
+        except ModelNotFoundError as exc:
+            if speakers_from == "model":
+                raise
+            return None, exc
 
     def enroll(self, clinician_id: str, role: str, paths: list[Path], device: str | None = None) -> Voiceprint:
         """Store a clinician's voiceprint from recordings where they are the main speaker."""

@@ -21,6 +21,7 @@ from .schema import ROLES
 
 Setting = Literal["clinic", "inpatient", "telephone"]
 Device = Literal["auto", "cpu", "cuda"]
+SpeakersFrom = Literal["auto", "model", "channels"]
 LANGUAGE_PATTERN = r"^(auto|[a-z]{2,3})$"
 MAX_SPEAKERS = 20
 
@@ -43,6 +44,11 @@ class RunHints(BaseModel):
     patient_age: int | None = Field(None, ge=0, le=40, description="The patient's age in years.")
     setting: Setting | None = None
     language: str | None = Field(None, pattern=LANGUAGE_PATTERN, description="Language code, or 'auto' to detect.")
+    speakers_from: SpeakersFrom = Field(
+        "auto",
+        description="Where speakers come from: 'model' (diarization), 'channels' (a two-party call with one party "
+        "per channel), or 'auto' (channels when the recording is laid out that way, else the model).",
+    )
     names: str | None = Field(
         None,
         max_length=1000,

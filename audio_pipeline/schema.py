@@ -68,6 +68,9 @@ class DiarizationParameters(_Model):
     min_speakers: int | None
     max_speakers: int | None
     attribution_tolerance_s: float
+    speakers_from: Literal["model", "channels"] | None = Field(
+        None, description="Where speakers came from: the diarization model, or one party per channel (schema 1.5.0)."
+    )
 
 
 class AnalysisParameters(_Model):
@@ -119,6 +122,23 @@ class Word(_Model):
     text: str
     probability: float = Field(ge=0, le=1)
     speaker: str
+
+
+class DroppedWord(_Model):
+    """A word the recognizer wrote that the hallucination guards judged not to be speech (schema 1.5.0).
+
+    Kept here, never deleted: it splits no pause, breaks no silence and counts as no one's talk.
+    """
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    text: str
+    probability: float = Field(ge=0, le=1)
+    reason: Literal["tag", "non_speech", "silence_phrase"] = Field(
+        description="tag: a bracketed non-speech token such as [BLANK_AUDIO]; non_speech: outside every stretch the "
+        "speech map calls speech; silence_phrase: a phrase Whisper writes over silence ('Thank you.', a repeat) in "
+        "quiet audio or with a high no-speech probability."
+    )
 
 
 class EmotionCue(_Model):
@@ -343,6 +363,9 @@ class Transcript(_Model):
     long_pauses: list[LongPause] = Field(default_factory=list)
     code_suggestions: list[CodeSuggestion] = Field(default_factory=list)
     warnings: list[TranscriptWarning]
+    dropped_words: list[DroppedWord] = Field(
+        default_factory=list, description="Recognizer output judged not to be speech (schema 1.5.0); see warnings."
+    )
     deidentification: Deidentification | None = Field(
         None, description="Set on a de-identified copy; the canonical transcript never has it."
     )

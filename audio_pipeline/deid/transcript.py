@@ -133,6 +133,7 @@ def deidentify(
             "code_suggestions": suggestions,
             "silence_candidates": candidates,
             "speakers": speakers,
+            "dropped_words": [w.model_copy(update={"text": engine.scrub(w.text)}) for w in transcript.dropped_words],
             "deidentification": record,
         }
     )

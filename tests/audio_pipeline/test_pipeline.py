@@ -80,12 +80,13 @@ def test_dual_party_recording_hints_diarization(
     right[:half] = 0
     call = tmp_path / "call.wav"
     sf.write(call, np.stack([left, right], axis=1), 16000)
-    transcript = real_pipeline.run(call)
+    transcript = real_pipeline.run(call, RunRequest(speakers_from="model"))  # auto would take the channels
     check_contract(transcript)
     assert transcript.recording.channel_layout == "dual_party"
     options = transcript.provenance.options
     assert options is not None and options.diarization is not None and options.diarization.min_speakers == 2
     assert "dual_party_channels" in {w.code for w in transcript.warnings}
+    assert options.diarization.speakers_from == "model"
 
 
 # --- our own logic, with substituted engines -----------------------------------------------
