@@ -28,11 +28,21 @@ OPTIONAL = (
     "num_speakers",
     "min_speakers",
     "max_speakers",
+    "speakers_from",
     "names",
     "notes",
 )
 COLUMNS = REQUIRED + OPTIONAL
-_REQUEST_COLUMNS = ("setting", "attendees", "patient_age", "num_speakers", "min_speakers", "max_speakers", "names")
+_REQUEST_COLUMNS = (
+    "setting",
+    "attendees",
+    "patient_age",
+    "num_speakers",
+    "min_speakers",
+    "max_speakers",
+    "speakers_from",
+    "names",
+)
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 

@@ -38,8 +38,14 @@ def transcribe(
     min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
     max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
     device: Annotated[str | None, typer.Option(help="cpu, cuda or auto (default: ALLIANCE_DEVICE, else auto).")] = None,
-    asr_model: Annotated[str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo) or folder.")] = None,
+    asr_model: Annotated[
+        str | None, typer.Option(help="ASR model name (small.en, large-v3-turbo, tiny.en for a quick preview) or folder.")
+    ] = None,
     language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect (default en).")] = None,
+    speakers_from: Annotated[
+        str | None,
+        typer.Option(help="Speakers from the diarization 'model', the 'channels' of a two-party call, or 'auto' (default)."),
+    ] = None,
     attendees: AttendeesOption = None,
     patient_age: PatientAgeOption = None,
     setting: SettingOption = None,
@@ -60,6 +66,7 @@ def transcribe(
             device=device,
             asr_model=asr_model,
             language=language,
+            speakers_from=speakers_from,
             attendees=attendees,
             patient_age=patient_age,
             setting=setting,
