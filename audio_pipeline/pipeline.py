@@ -127,7 +127,7 @@ class TranscriptionPipeline:
         return AsrOptions(
             language=None if language == "auto" else language,
             beam_size=s.asr_beam_size,
-            initial_prompt=build_prompt(s.asr_prompt, s.asr_vocabulary),
+            initial_prompt=build_prompt(s.asr_prompt, s.asr_vocabulary) if model.takes_prompt else None,
             max_new_tokens=s.asr_max_new_tokens or model.recommended_max_new_tokens,
             keep_non_speech_tags=s.asr_keep_non_speech_tags,
             temperature_fallback=s.asr_temperature_fallback,

@@ -1,22 +1,23 @@
-"""Recordings for the real-recognizer tests: espeak-ng lines with chosen gaps, noise and telephone band,
-and a diarizer that reports the true speakers (the recognizer is under test there, not diarization)."""
+"""Recordings for the real-recognizer tests: espeak-ng lines with chosen gaps, noise and telephone band.
+
+TrueSpeakers (from scripts/real_asr_eval.py) reports the true speakers: the recognizer is under test, not diarization."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from audio_pipeline.diarize import Diarization, SpeakerCountHint, SpeakerTurn
-from audio_pipeline.models import ResolvedModel
+from audio_pipeline.diarize import SpeakerTurn
+from scripts.real_asr_eval import TrueSpeakers
 from tests.conftest import _require, read_mono, speak
 
+__all__ = ["Built", "Line", "TrueSpeakers", "build"]
+
 RATE = 16_000
-TRUE_SPEAKERS = ResolvedModel("pyannote", "true-speakers", Path("."), None, None, synthetic=False)
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,3 @@ def build(lines: list[Line], folder: Path, name: str, condition: str = "clean", 
         subprocess.run(command, check=True, capture_output=True)
         path = phone
     return Built(path, turns, gaps)
-
-
-class TrueSpeakers:
-    """A diarizer that answers with the turns the recording was built from."""
-
-    model = TRUE_SPEAKERS
-
-    def __init__(self, turns: list[SpeakerTurn]) -> None:
-        self.turns = tuple(turns)
-
-    def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization:
-        return Diarization(turns=self.turns, overlaps=())

@@ -54,9 +54,7 @@ def consult(
 ) -> tuple[str, Built, Transcript]:
     folder = tmp_path_factory.mktemp(f"real-{request.param}")
     built = build(LINES, folder, "consult", request.param)
-    # Temperature fallback samples at random when a window decodes badly; off, the test is repeatable.
-    settings = Settings(asr_temperature_fallback=False)
-    pipeline = TranscriptionPipeline(settings, transcriber=tiny_en, diarizer=TrueSpeakers(built.turns))
+    pipeline = TranscriptionPipeline(Settings(), transcriber=tiny_en, diarizer=TrueSpeakers(built.turns))
     return request.param, built, pipeline.run(built.path)
 
 
