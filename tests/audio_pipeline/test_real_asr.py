@@ -72,8 +72,9 @@ def test_emotional_line_before_six_seconds_is_a_silence_candidate(consult: tuple
     gap_start, gap_end = built.gaps[0]
     found = [c for c in transcript.silence_candidates if abs(c.start_s - gap_start) < 0.5 and abs(c.end_s - gap_end) < 0.5]
     if not found and condition == "snr10":
-        # A known limit, kept visible: at 10 dB tiny.en mis-hears the emotional line and its cue is lost.
-        pytest.xfail("tiny.en loses the emotional cue at 10 dB SNR")
+        # Kept visible: at 10 dB tiny.en's last word of the emotional line ends about 0.4 s into the
+        # pause, past the 0.3 s the Silence rules allow at a pause edge (_EDGE_S in analysis/silences.py).
+        pytest.xfail("the recognizer's last word runs past the pause-edge allowance at 10 dB")
     assert len(found) == 1, [(c.start_s, c.end_s) for c in transcript.silence_candidates]
     candidate = found[0]
     # The silence is broken by the parent's real next words, and is no [BLANK_AUDIO].
