@@ -62,3 +62,12 @@ def test_remote_callers_cannot_choose_the_device_or_a_model_folder() -> None:
 
 def test_names_never_appear_in_a_repr() -> None:
     assert "Emma" not in repr(RunRequest(names="patient=Emma"))
+
+
+def test_speakers_from_is_validated_once_for_every_caller() -> None:
+    assert run_request({}, RunRequest).speakers_from == "auto"
+    assert run_request({"speakers_from": "channels"}, RunHints).speakers_from == "channels"  # HTTP jobs inherit it
+    with pytest.raises(RunRequestError) as caught:
+        run_request({"speakers_from": "left"}, RunRequest)
+    assert str(caught.value) == "--speakers-from must be one of auto, model or channels"
+    assert caught.value.describe(json_pointer) == ["/speakers_from must be one of auto, model or channels"]
