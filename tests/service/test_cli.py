@@ -222,6 +222,10 @@ def test_bad_option_value(two_voice_wav: Path, tmp_path: Path) -> None:
     assert result.returncode == 2 and error_lines(result.stderr) == [
         "error: --language must be a language code such as en, or auto"
     ]
+    result = alliance("transcribe", str(two_voice_wav), "--speakers-from", "left", "-o", str(tmp_path / "t.json"))
+    assert result.returncode == 2 and error_lines(result.stderr) == [
+        "error: --speakers-from must be one of auto, model or channels"
+    ]
 
 
 def test_schema_command_prints_the_committed_schema() -> None:
