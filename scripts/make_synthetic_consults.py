@@ -2,6 +2,10 @@
 
 Usage:
     python scripts/make_synthetic_consults.py OUT_DIR [--count 48] [--keep-synthesis-tails]
+    python scripts/make_synthetic_consults.py OUT_DIR --rooms [--count 48] [--first 200]
+
+--rooms builds the far-field set instead (scripts/room_consults.py): the same voices and lines
+played in simulated rooms to a recorder on the table, with overlapping turns and room sounds.
 
 Each conversation is a WAV (16 kHz, or 8 kHz for telephone ones) and a JSON file with every
 utterance (speaker, role, text, whether it is emotional, exact start and end) and every pause of
@@ -277,13 +281,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--keep-synthesis-tails", action="store_true", help="do not trim espeak-ng's breathy end tails")
+    parser.add_argument("--rooms", action="store_true", help="far-field conversations in simulated rooms")
+    parser.add_argument("--first", type=int, default=0, help="first conversation index (the seed range starts here)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for index in range(args.count):
-            build(index, args.out_dir, cache, Path(tmp), None if args.keep_synthesis_tails else TAIL_TOP_DB)
+        for index in range(args.first, args.first + args.count):
+            if args.rooms:
+                from scripts.room_consults import build_room
+
+                build_room(index, args.out_dir, cache, Path(tmp))
+            else:
+                build(index, args.out_dir, cache, Path(tmp), None if args.keep_synthesis_tails else TAIL_TOP_DB)
     logger.info("wrote %d conversations to %s", args.count, args.out_dir)
     return 0
 
