@@ -288,14 +288,15 @@ class TranscriptionPipeline:
     def analysis_inputs(self, path: Path, transcript: Transcript) -> AnalysisInputs:
         """Decode the recording a transcript came from and measure what every re-analysis of it reads.
 
-        Measured once (Silero over the whole recording), then passed to ``reanalyze`` after each correction.
+        Measured once (the speech map over the whole recording, the transcript's words one of its witnesses),
+        then passed to ``reanalyze`` after each correction.
         """
         decoded = audio.load(Path(path), self.limits())
         if decoded.info.sha256 != transcript.recording.sha256:
             raise TranscriptFormatError(
                 "the transcript was made from a different recording (its SHA-256 does not match); give the recording it came from"
             )
-        return AnalysisInputs.measure(decoded.waveform)
+        return AnalysisInputs.measure(decoded.waveform, transcript.segments)
 
     def reanalyze(
         self,

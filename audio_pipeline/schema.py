@@ -228,6 +228,13 @@ class Pause(_Model):
     segment_before: str | None
     segment_after: str | None
     noise_events: int = Field(0, ge=0, description="Non-speech sounds inside it (breath, sniff, paper...).")
+    bounds: Literal["speech", "recording_start", "recording_end", "whole_recording"] = Field(
+        "speech",
+        description=(
+            "What bounds it (schema 1.5.0): speech on both sides; or the recording's start (no speech before it),"
+            " its end (no speech after it), or both (no speech at all)."
+        ),
+    )
 
 
 class UntranscribedSpeech(_Model):

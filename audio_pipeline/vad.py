@@ -46,6 +46,18 @@ def speech_map(
     return [SpeechRegion(round(s["start"] / SAMPLE_RATE_HZ, 3), round(s["end"] / SAMPLE_RATE_HZ, 3)) for s in stamps]
 
 
+def speech_probabilities(waveform: np.ndarray) -> np.ndarray:
+    """Silero's speech probability for each 32 ms window (512 samples) of a 16 kHz mono waveform."""
+    from faster_whisper.vad import get_vad_model
+
+    window = 512
+    if len(waveform) == 0:
+        return np.zeros(0, dtype=np.float32)
+    padded = np.pad(waveform.astype(np.float32), (0, (-len(waveform)) % window))
+    with engine_errors("voice activity detection"):
+        return np.asarray(get_vad_model()(padded), dtype=np.float32).reshape(-1)
+
+
 def gaps(regions: list[SpeechRegion]) -> list[SpeechRegion]:
     """The stretches between consecutive speech regions."""
     return [SpeechRegion(a.end_s, b.start_s) for a, b in itertools.pairwise(regions) if b.start_s > a.end_s]

@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 from audio_pipeline import audio  # noqa: E402
 from audio_pipeline.analysis import AnalysisOptions, analyze  # noqa: E402
 from audio_pipeline.analysis.emotion import detect  # noqa: E402
+from audio_pipeline.analysis.inputs import AnalysisInputs  # noqa: E402
 from audio_pipeline.schema import ModelInfo, Provenance, Segment, Transcript, Word  # noqa: E402
 
 logger = logging.getLogger("eval_silences")
@@ -161,7 +162,8 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
     for truth_path in files:
         truth = json.loads(truth_path.read_text())
         decoded = audio.load(truth_path.with_suffix(".wav"), LIMITS)
-        result = analyze(reference_transcript(truth, decoded), decoded.waveform, AnalysisOptions())
+        # the audio witnesses only: the reference word times are the truth (see scripts/room_eval.py)
+        result = analyze(reference_transcript(truth, decoded), AnalysisInputs.measure(decoded.waveform), AnalysisOptions())
         true_all = [(p["start_s"], p["end_s"]) for p in truth["pauses"]]
         found_all = [(p.start_s, p.end_s) for p in result.pauses]
         for i, j in _match(true_all, found_all):

@@ -43,7 +43,7 @@ def analyze(
 
     waveform: the recording, or its AnalysisInputs measured once (then re-analysis skips Silero and pitch).
     """
-    inputs = waveform if isinstance(waveform, AnalysisInputs) else AnalysisInputs.measure(waveform)
+    inputs = waveform if isinstance(waveform, AnalysisInputs) else AnalysisInputs.measure(waveform, transcript.segments)
     lexicon = load_lexicon(options.lexicon)
     ordered = sorted(transcript.segments, key=lambda s: (s.start_s, s.end_s))
     speakers = _recount(ordered, transcript.speakers) if recount_speakers else transcript.speakers

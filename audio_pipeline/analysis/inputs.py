@@ -1,8 +1,11 @@
 """What analysis measures on the whole recording, measured once per recording and reused.
 
-Re-analysis after a coder's correction changes the words, never the audio: the speech map (Silero
-over the whole recording) and each speaker's pitch over the same stretches of speech come out the
-same, so the review workspace measures them once and every later analysis reads them from here.
+Re-analysis after a coder's correction changes the words, never the audio: the speech map (decided
+by several witnesses over the whole recording, ``speech_witnesses``) and each speaker's pitch over
+the same stretches of speech come out the same, so the review workspace measures them once and every
+later analysis reads them from here. The speech map takes the transcript's word times as one
+(confirming) witness: those of the transcript it was measured with, so a later text correction
+never moves a pause.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..schema import Segment
-from ..vad import SpeechRegion, speech_map
-from .pauses import FrameEnergy, frame_energy
+from ..speech_witnesses import combined_speech_map
+from ..vad import SpeechRegion
+from .pauses import FrameEnergy, frame_energy, is_non_speech_tag
 from .roles import median_f0_hz
 
 Spans = tuple[tuple[float, float], ...]
@@ -34,8 +38,16 @@ class AnalysisInputs:
     _pitch_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def measure(cls, waveform: np.ndarray) -> AnalysisInputs:
-        return cls(waveform=waveform, speech=tuple(speech_map(waveform)), energy=frame_energy(waveform))
+    def measure(
+        cls,
+        waveform: np.ndarray,
+        segments: Sequence[Segment] = (),
+        diarized: Sequence[tuple[float, float]] = (),
+    ) -> AnalysisInputs:
+        """segments: the transcript's, whose word times confirm quiet speech; diarized: speech activity
+        from diarization where the caller has it (neither is needed)."""
+        speech = combined_speech_map(waveform, word_spans(segments), diarized)
+        return cls(waveform=waveform, speech=tuple(speech), energy=frame_energy(waveform))
 
     def pitch(self, spans: Sequence[tuple[float, float]]) -> Pitch:
         """A speaker's median F0 and range over these spans; measured once per distinct set of spans.
@@ -51,6 +63,11 @@ class AnalysisInputs:
         with self._pitch_lock:
             self._pitch[key] = found
         return found
+
+
+def word_spans(segments: Sequence[Segment]) -> list[tuple[float, float]]:
+    """Where the recogniser heard words, non-speech tags such as "(crying)" left out."""
+    return [(w.start_s, w.end_s) for seg in segments for w in seg.words if not is_non_speech_tag(w.text)]
 
 
 def speaker_spans(segments: Sequence[Segment]) -> dict[str, list[tuple[float, float]]]:

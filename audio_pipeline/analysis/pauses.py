@@ -35,6 +35,9 @@ _TAIL_FRAMES = 3
 _TAIL_SPREAD = 3.0
 _TAIL_MIN_DB = 1.0  # above a digitally silent floor, where the spread is zero
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
+_REVERB_MIN_S = 0.12  # a typical fade longer than this before a pause is a room's reverberation
+_REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant
+_REVERB_DROP_DB = 10.0
 _MAX_WORD_S = 5.0  # no recognizer word lasts longer; bounds the look-back for overlapping words
 
 
@@ -143,11 +146,28 @@ def _speech_edge(
     return edge
 
 
-def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float]:
+def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> int:
+    """Where the sound before a pause began its final fade: ``_REVERB_DROP_DB`` under the speech level.
+
+    In a reverberant room the sound outlives the speech: it decays smoothly, at 60 dB per RT60, for
+    a few hundred milliseconds after the talker stopped, and following it to the noise floor (as
+    ``_speech_edge`` does, for quiet word endings in noise) overstated the end of speech by 0.2-0.3 s
+    at RT60 0.6 s. There the end of speech is where that fade began.
+    """
+    start = max(tail_end - int(0.5 / _FRAME_S), 0)
+    if tail_end - start < 10:
+        return tail_end
+    level = float(np.percentile(db[start:tail_end], 90))
+    above = np.nonzero(pause_side_db[start:tail_end] >= level - _REVERB_DROP_DB)[0]
+    return start + int(above[-1]) + 1 if len(above) else tail_end
+
+
+def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float, float]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
     Silero's hangover carries speech up to a few hundred milliseconds into a pause in noise, so
     the search reaches further into the speech side (HANGOVER_S) than into the pause (window_s).
+    Returns the start, the end, and where the sound before the pause began to fade (``_fade_start``).
     """
     db = energy.db
     n = len(db)
@@ -156,12 +176,12 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
     inner = slice(min(first + outward, n), max(last - outward, 0))
     interior = db[inner]
     if len(interior) < 5:
-        return gap_start_s, gap_end_s
+        return gap_start_s, gap_end_s, gap_start_s
     floor = float(np.percentile(interior, 50))
     before = db[max(first - 50, 0) : first]
     after = db[last : min(last + 50, n)]
-    if len(before) == 0 or len(after) == 0:
-        return gap_start_s, gap_end_s
+    if len(before) == 0 and len(after) == 0:
+        return gap_start_s, gap_end_s, gap_start_s
     # Hysteresis: a high threshold finds the edge of clear speech, then the edge follows a fading
     # tail (or a soft onset) while 30 ms energy stays above what the pause's own noise reaches,
     # so quiet word endings in noise are not cut off and the pause not overstated.
@@ -169,15 +189,24 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
     tail = max(float(q50 + _TAIL_SPREAD * (q75 - q50)), floor + _TAIL_MIN_DB)
     middle = (first + last) // 2
     start_s, end_s = gap_start_s, gap_end_s
-    edge = _speech_edge(db, energy.forward_db, floor, tail, before, max(first - inward, 0), min(first + outward, n), middle, True)
-    if edge is not None:
-        start_s = edge * _FRAME_S
-    edge = _speech_edge(db, energy.backward_db, floor, tail, after, max(last - outward, 0), min(last + inward, n), middle, False)
-    if edge is not None:
-        end_s = edge * _FRAME_S
+    fade_s = start_s
+    # A pause at a recording edge has speech on one side only: that side alone is refined.
+    if len(before):
+        edge = _speech_edge(
+            db, energy.forward_db, floor, tail, before, max(first - inward, 0), min(first + outward, n), middle, True
+        )
+        if edge is not None:
+            start_s = edge * _FRAME_S
+            fade_s = _fade_start(db, energy.forward_db, edge) * _FRAME_S
+    if len(after):
+        edge = _speech_edge(
+            db, energy.backward_db, floor, tail, after, max(last - outward, 0), min(last + inward, n), middle, False
+        )
+        if edge is not None:
+            end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
-        return gap_start_s, gap_end_s  # refinement went astray (noise burst at an edge): keep VAD's
-    return start_s, end_s
+        return gap_start_s, gap_end_s, gap_start_s  # refinement went astray (noise burst at an edge): keep VAD's
+    return start_s, end_s, fade_s
 
 
 def _overlaps_a_word(region: SpeechRegion, words: list[_SpokenWord], word_starts: list[float]) -> bool:
@@ -214,15 +243,37 @@ def find_pauses(
 
     duration_s = len(waveform) / SAMPLE_RATE_HZ
     energy = energy if energy is not None else _frame_energy(waveform)
+    # The recording's start and end bound a silence as speech does: a long silence with speech on
+    # one side only (the recorder running before anyone spoke, or after) is reported, labelled.
+    edges = [SpeechRegion(0.0, 0.0), *speech, SpeechRegion(duration_s, duration_s)]
+    gaps: list[tuple[int, float, float, float]] = []
+    for k, (before, after) in enumerate(itertools.pairwise(edges)):
+        if after.start_s - before.end_s >= options.min_pause_s - 2 * options.refine_window_s:
+            gaps.append((k, *_refine(energy, before.end_s, after.start_s, options.refine_window_s)))
+    # Reverberation is a property of the room, so it is judged on the whole recording: where the
+    # sound typically fades for longer than _REVERB_MIN_S before its pauses, the end of speech is
+    # where each fade began. A close-talk recording has a few slowly fading words but no such
+    # pattern, and its edges stay where the energy meets the noise.
+    fades = [start_s - fade_s for k, start_s, _, fade_s in gaps if k > 0]
+    reverberant = len(fades) >= _REVERB_MIN_PAUSES and float(np.median(fades)) > _REVERB_MIN_S
     pauses: list[Pause] = []
-    for before, after in itertools.pairwise(speech):
-        if after.start_s - before.end_s < options.min_pause_s - 2 * options.refine_window_s:
-            continue
-        start_s, end_s = _refine(energy, before.end_s, after.start_s, options.refine_window_s)
-        start_s, end_s = max(start_s, 0.0), min(end_s, duration_s)
+    for k, refined_start_s, refined_end_s, fade_s in gaps:
+        start_s = max(fade_s if reverberant else refined_start_s, 0.0)
+        end_s = min(refined_end_s, duration_s)
         if end_s - start_s < options.min_pause_s:
             continue
-        pauses.append(_pause(len(pauses) + 1, start_s, end_s, words, word_starts, noise))
+        at_start, at_end = k == 0, k == len(edges) - 2
+        bounds = (
+            "whole_recording"
+            if at_start and at_end
+            else "recording_start"
+            if at_start
+            else "recording_end"
+            if at_end
+            else "speech"
+        )
+        pause = _pause(len(pauses) + 1, start_s, end_s, words, word_starts, noise)
+        pauses.append(pause.model_copy(update={"bounds": bounds}))
     return PauseAnalysis(pauses=pauses, untranscribed=untranscribed)
 
 

@@ -45,7 +45,7 @@ def test_inputs_give_the_same_analysis_and_measure_pitch_once(two_voice_wav: Pat
     waveform = read_mono(two_voice_wav)
     transcript = _transcript(round(len(waveform) / 16000, 3))
     options = AnalysisOptions()
-    inputs = AnalysisInputs.measure(waveform)
+    inputs = AnalysisInputs.measure(waveform, transcript.segments)
     assert analyze(transcript, inputs, options) == analyze(transcript, waveform, options)
 
     calls: list[int] = []
