@@ -56,7 +56,7 @@ class WitnessOptions:
     over_floor_db: float = 9.0
     floor_window_s: float = 10.0
     band_share: float = 0.5  # of the window's energy inside 300-3400 Hz
-    max_tone_share: float = 0.45  # of the band energy in its strongest bin (plus neighbours)
+    max_tone_share: float = 0.85  # of the band energy within two bins of its strongest bin
     energy_share: float = 0.3  # of a weak stretch's windows that must show speech-band energy
     bridge_s: float = 0.1  # dips shorter than this inside a weak stretch do not split it
 
@@ -90,11 +90,20 @@ def energy_activity(waveform: np.ndarray, options: WitnessOptions | None = None)
     band_db = 10 * np.log10(band_power)
     size = max(int(options.floor_window_s / _WINDOW_S), 1)
     floor_db = ndimage.percentile_filter(band_db, 10, size=size, mode="nearest")
-    # a tone (and its window's spread into the neighbouring bins) against the whole band
-    peak = ndimage.maximum_filter1d(power[:, band], 3, axis=1).max(axis=1) * 3
-    tone_share = np.minimum(peak / band_power, 1.0)
+    tone_share = _tone_share(power[:, band])
     share = band_power / (power.sum(axis=1) + 1e-12)
     return (band_db > floor_db + options.over_floor_db) & (share >= options.band_share) & (tone_share <= options.max_tone_share)
+
+
+def _tone_share(band_power: np.ndarray) -> np.ndarray:
+    """Per window: the share of the band's energy within two bins of its strongest bin.
+
+    A Hann-windowed tone spreads over about four bins, so a beep scores over 0.9; a high child's
+    voice, whose fundamental may carry much of the band, still spreads the rest over its harmonics.
+    """
+    padded = np.pad(band_power, ((0, 0), (2, 2)))
+    around = sum(padded[:, k : k + band_power.shape[1]] for k in range(5))
+    return np.asarray(around.max(axis=1) / (band_power.sum(axis=1) + 1e-12))
 
 
 def _runs(mask: np.ndarray, bridge: int) -> list[tuple[int, int]]:
@@ -132,9 +141,10 @@ def combined_speech_map(
     confirming = [*words, *diarized]
     bridge = max(int(options.bridge_s / _WINDOW_S), 1)
     found = [(r.start_s, r.end_s) for r in confident]
+    confident_spans = list(found)
     for first, end in _runs(probabilities >= options.weak, bridge):
-        if probabilities[first:end].max() >= options.confident:
-            continue  # Silero's own region (rule 1): its edges stay Silero's, refined later on energy
+        if _overlaps(first, end, confident_spans):
+            continue  # part of a confident region (rule 1): its edges stay Silero's, refined later on energy
         if float(energy[first:end].mean()) >= options.energy_share or _overlaps(first, end, confirming):
             found.append((first * _WINDOW_S, end * _WINDOW_S))
     if confirming:

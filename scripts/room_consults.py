@@ -102,7 +102,8 @@ def _plan(index: int, rng: np.random.Generator) -> list[tuple]:
         ("gap", float(rng.uniform(2.5, 3.2)), "none"),
         ("say", "oncologist", False, 0.0), ("gap", float(rng.uniform(5.5, 8.0)), sound2),
         ("say", "oncologist", False, 0.0), ("back", quiet_role), short(), ("say", "parent", False, 0.0),
-        ("gap", edge2, "none"), ("say", "oncologist", False, 0.0),
+        # a long pause the furthest, quietest talker breaks
+        ("gap", edge2, "none"), ("say", quiet_role, False, 0.0), short(), ("say", "oncologist", False, 0.0),
         trail,
     ]  # fmt: skip
 

@@ -37,6 +37,7 @@ _TAIL_MIN_DB = 1.0  # above a digitally silent floor, where the spread is zero
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
 _REVERB_MIN_S = 0.12  # a typical fade longer than this before a pause is a room's reverberation
 _REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant
+_REVERB_MIN_GAP_S = 0.6  # gaps this long show a fade, pauses or not
 _REVERB_DROP_DB = 10.0
 _MAX_WORD_S = 5.0  # no recognizer word lasts longer; bounds the look-back for overlapping words
 
@@ -162,12 +163,13 @@ def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> int
     return start + int(above[-1]) + 1 if len(above) else tail_end
 
 
-def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float, float]:
+def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float, float | None]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
     Silero's hangover carries speech up to a few hundred milliseconds into a pause in noise, so
     the search reaches further into the speech side (HANGOVER_S) than into the pause (window_s).
-    Returns the start, the end, and where the sound before the pause began to fade (``_fade_start``).
+    Returns the start, the end, and where the sound before the pause began to fade (``_fade_start``;
+    None where the start was not refined).
     """
     db = energy.db
     n = len(db)
@@ -176,12 +178,12 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
     inner = slice(min(first + outward, n), max(last - outward, 0))
     interior = db[inner]
     if len(interior) < 5:
-        return gap_start_s, gap_end_s, gap_start_s
+        return gap_start_s, gap_end_s, None
     floor = float(np.percentile(interior, 50))
     before = db[max(first - 50, 0) : first]
     after = db[last : min(last + 50, n)]
     if len(before) == 0 and len(after) == 0:
-        return gap_start_s, gap_end_s, gap_start_s
+        return gap_start_s, gap_end_s, None
     # Hysteresis: a high threshold finds the edge of clear speech, then the edge follows a fading
     # tail (or a soft onset) while 30 ms energy stays above what the pause's own noise reaches,
     # so quiet word endings in noise are not cut off and the pause not overstated.
@@ -189,7 +191,7 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
     tail = max(float(q50 + _TAIL_SPREAD * (q75 - q50)), floor + _TAIL_MIN_DB)
     middle = (first + last) // 2
     start_s, end_s = gap_start_s, gap_end_s
-    fade_s = start_s
+    fade_s: float | None = None
     # A pause at a recording edge has speech on one side only: that side alone is refined.
     if len(before):
         edge = _speech_edge(
@@ -205,7 +207,7 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
         if edge is not None:
             end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
-        return gap_start_s, gap_end_s, gap_start_s  # refinement went astray (noise burst at an edge): keep VAD's
+        return gap_start_s, gap_end_s, None  # refinement went astray (noise burst at an edge): keep VAD's
     return start_s, end_s, fade_s
 
 
@@ -246,19 +248,20 @@ def find_pauses(
     # The recording's start and end bound a silence as speech does: a long silence with speech on
     # one side only (the recorder running before anyone spoke, or after) is reported, labelled.
     edges = [SpeechRegion(0.0, 0.0), *speech, SpeechRegion(duration_s, duration_s)]
-    gaps: list[tuple[int, float, float, float]] = []
+    gaps: list[tuple[int, float, float, float | None]] = []
     for k, (before, after) in enumerate(itertools.pairwise(edges)):
-        if after.start_s - before.end_s >= options.min_pause_s - 2 * options.refine_window_s:
+        # short gaps too: they are not pauses, but their fades tell whether the room reverberates
+        if after.start_s - before.end_s >= min(options.min_pause_s - 2 * options.refine_window_s, _REVERB_MIN_GAP_S):
             gaps.append((k, *_refine(energy, before.end_s, after.start_s, options.refine_window_s)))
     # Reverberation is a property of the room, so it is judged on the whole recording: where the
     # sound typically fades for longer than _REVERB_MIN_S before its pauses, the end of speech is
     # where each fade began. A close-talk recording has a few slowly fading words but no such
     # pattern, and its edges stay where the energy meets the noise.
-    fades = [start_s - fade_s for k, start_s, _, fade_s in gaps if k > 0]
+    fades = [start_s - fade_s for _, start_s, _, fade_s in gaps if fade_s is not None]
     reverberant = len(fades) >= _REVERB_MIN_PAUSES and float(np.median(fades)) > _REVERB_MIN_S
     pauses: list[Pause] = []
     for k, refined_start_s, refined_end_s, fade_s in gaps:
-        start_s = max(fade_s if reverberant else refined_start_s, 0.0)
+        start_s = max(fade_s if reverberant and fade_s is not None else refined_start_s, 0.0)
         end_s = min(refined_end_s, duration_s)
         if end_s - start_s < options.min_pause_s:
             continue
