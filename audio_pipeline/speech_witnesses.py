@@ -102,7 +102,8 @@ def _tone_share(band_power: np.ndarray) -> np.ndarray:
     voice, whose fundamental may carry much of the band, still spreads the rest over its harmonics.
     """
     padded = np.pad(band_power, ((0, 0), (2, 2)))
-    around = sum(padded[:, k : k + band_power.shape[1]] for k in range(5))
+    width = band_power.shape[1]
+    around = np.sum([padded[:, k : k + width] for k in range(5)], axis=0)
     return np.asarray(around.max(axis=1) / (band_power.sum(axis=1) + 1e-12))
 
 

@@ -35,6 +35,7 @@ import argparse
 import json
 import logging
 import subprocess
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -290,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(args.first, args.first + args.count):
             if args.rooms:
+                sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script too
                 from scripts.room_consults import build_room
 
                 build_room(index, args.out_dir, cache, Path(tmp))
