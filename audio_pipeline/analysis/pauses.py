@@ -36,7 +36,9 @@ _TAIL_SPREAD = 3.0
 _TAIL_MIN_DB = 1.0  # above a digitally silent floor, where the spread is zero
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
 _REVERB_MIN_S = 0.12  # a typical fade longer than this before a pause is a room's reverberation
-_REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant
+_REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant (most of them must look it)
+_REVERB_FALL_DB = 10.0  # how far a reverberant fade keeps falling towards the noise
+_REVERB_MAX_STEP_DB = 12.0  # the steepest 10 ms step of 30 ms energy a reverberant fade takes
 _REVERB_MIN_GAP_S = 0.6  # gaps this long show a fade, pauses or not
 _REVERB_DROP_DB = 10.0
 _MAX_WORD_S = 5.0  # no recognizer word lasts longer; bounds the look-back for overlapping words
@@ -147,29 +149,42 @@ def _speech_edge(
     return edge
 
 
-def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> int:
-    """Where the sound before a pause began its final fade: ``_REVERB_DROP_DB`` under the speech level.
+def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> tuple[int, bool]:
+    """Where the sound before a pause began its final fade (``_REVERB_DROP_DB`` under the speech
+    level), and whether that fade looks like a room's reverberation.
 
     In a reverberant room the sound outlives the speech: it decays smoothly, at 60 dB per RT60, for
     a few hundred milliseconds after the talker stopped, and following it to the noise floor (as
     ``_speech_edge`` does, for quiet word endings in noise) overstated the end of speech by 0.2-0.3 s
-    at RT60 0.6 s. There the end of speech is where that fade began.
+    at RT60 0.6 s. Such a fade lasts over ``_REVERB_MIN_S`` and keeps falling, by ``_REVERB_FALL_DB``
+    or more, down to the noise, and steadily: never more than ``_REVERB_MAX_STEP_DB`` in one 10 ms
+    step (an RT60 of 0.2 s falls 3 dB). A synthetic voice's breathy end tail, or a dithered silence
+    after a clip, lasts as long but falls off a cliff into it and then stays flat: not reverberation.
     """
     start = max(tail_end - int(0.5 / _FRAME_S), 0)
     if tail_end - start < 10:
-        return tail_end
+        return tail_end, False
     level = float(np.percentile(db[start:tail_end], 90))
     above = np.nonzero(pause_side_db[start:tail_end] >= level - _REVERB_DROP_DB)[0]
-    return start + int(above[-1]) + 1 if len(above) else tail_end
+    if not len(above):
+        return tail_end, False
+    fade_from = start + int(above[-1]) + 1
+    if (tail_end - fade_from) * _FRAME_S <= _REVERB_MIN_S:
+        return fade_from, False
+    fall_db = float(pause_side_db[fade_from] - pause_side_db[tail_end - _TAIL_FRAMES])
+    steepest_db = float(np.max(-np.diff(pause_side_db[fade_from - 1 : tail_end])))
+    return fade_from, fall_db >= _REVERB_FALL_DB and steepest_db <= _REVERB_MAX_STEP_DB
 
 
-def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float) -> tuple[float, float, float | None]:
+def _refine(
+    energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float
+) -> tuple[float, float, tuple[float, bool] | None]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
     Silero's hangover carries speech up to a few hundred milliseconds into a pause in noise, so
     the search reaches further into the speech side (HANGOVER_S) than into the pause (window_s).
-    Returns the start, the end, and where the sound before the pause began to fade (``_fade_start``;
-    None where the start was not refined).
+    Returns the start, the end, and where the sound before the pause began to fade with whether the
+    fade looks reverberant (``_fade_start``; None where the start was not refined).
     """
     db = energy.db
     n = len(db)
@@ -191,7 +206,7 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
     tail = max(float(q50 + _TAIL_SPREAD * (q75 - q50)), floor + _TAIL_MIN_DB)
     middle = (first + last) // 2
     start_s, end_s = gap_start_s, gap_end_s
-    fade_s: float | None = None
+    fade: tuple[float, bool] | None = None
     # A pause at a recording edge has speech on one side only: that side alone is refined.
     if len(before):
         edge = _speech_edge(
@@ -199,7 +214,8 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
         )
         if edge is not None:
             start_s = edge * _FRAME_S
-            fade_s = _fade_start(db, energy.forward_db, edge) * _FRAME_S
+            fade_frame, looks_reverberant = _fade_start(db, energy.forward_db, edge)
+            fade = (fade_frame * _FRAME_S, looks_reverberant)
     if len(after):
         edge = _speech_edge(
             db, energy.backward_db, floor, tail, after, max(last - outward, 0), min(last + inward, n), middle, False
@@ -208,7 +224,7 @@ def _refine(energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: flo
             end_s = edge * _FRAME_S
     if end_s - start_s < 0.5 * (gap_end_s - gap_start_s):
         return gap_start_s, gap_end_s, None  # refinement went astray (noise burst at an edge): keep VAD's
-    return start_s, end_s, fade_s
+    return start_s, end_s, fade
 
 
 def _overlaps_a_word(region: SpeechRegion, words: list[_SpokenWord], word_starts: list[float]) -> bool:
@@ -248,7 +264,7 @@ def find_pauses(
     # The recording's start and end bound a silence as speech does: a long silence with speech on
     # one side only (the recorder running before anyone spoke, or after) is reported, labelled.
     edges = [SpeechRegion(0.0, 0.0), *speech, SpeechRegion(duration_s, duration_s)]
-    gaps: list[tuple[int, float, float, float | None]] = []
+    gaps: list[tuple[int, float, float, tuple[float, bool] | None]] = []
     for k, (before, after) in enumerate(itertools.pairwise(edges)):
         # short gaps too: they are not pauses, but their fades tell whether the room reverberates
         if after.start_s - before.end_s >= min(options.min_pause_s - 2 * options.refine_window_s, _REVERB_MIN_GAP_S):
@@ -257,11 +273,11 @@ def find_pauses(
     # sound typically fades for longer than _REVERB_MIN_S before its pauses, the end of speech is
     # where each fade began. A close-talk recording has a few slowly fading words but no such
     # pattern, and its edges stay where the energy meets the noise.
-    fades = [start_s - fade_s for _, start_s, _, fade_s in gaps if fade_s is not None]
-    reverberant = len(fades) >= _REVERB_MIN_PAUSES and float(np.median(fades)) > _REVERB_MIN_S
+    fades = [fade[1] for _, _, _, fade in gaps if fade is not None]
+    reverberant = len(fades) >= _REVERB_MIN_PAUSES and sum(fades) > len(fades) / 2
     pauses: list[Pause] = []
-    for k, refined_start_s, refined_end_s, fade_s in gaps:
-        start_s = max(fade_s if reverberant and fade_s is not None else refined_start_s, 0.0)
+    for k, refined_start_s, refined_end_s, fade in gaps:
+        start_s = max(fade[0] if reverberant and fade is not None else refined_start_s, 0.0)
         end_s = min(refined_end_s, duration_s)
         if end_s - start_s < options.min_pause_s:
             continue
