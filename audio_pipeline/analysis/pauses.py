@@ -36,8 +36,7 @@ _TAIL_SPREAD = 3.0
 _TAIL_MIN_DB = 1.0  # above a digitally silent floor, where the spread is zero
 _HANGOVER_S = 0.5  # how far past the true end of speech Silero may still say "speech" in noise
 _REVERB_MIN_S = 0.12  # a typical fade longer than this before a pause is a room's reverberation
-_REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant (most of them must look it)
-_REVERB_FALL_DB = 10.0  # how far a reverberant fade keeps falling towards the noise
+_REVERB_MIN_PAUSES = 3  # fades needed to judge a recording reverberant (most long, most of those steady)
 _REVERB_MAX_STEP_DB = 12.0  # the steepest 10 ms step of 30 ms energy a reverberant fade takes
 _REVERB_MIN_GAP_S = 0.6  # gaps this long show a fade, pauses or not
 _REVERB_DROP_DB = 10.0
@@ -149,42 +148,41 @@ def _speech_edge(
     return edge
 
 
-def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> tuple[int, bool]:
+def _fade_start(db: np.ndarray, pause_side_db: np.ndarray, tail_end: int) -> tuple[int, bool, bool]:
     """Where the sound before a pause began its final fade (``_REVERB_DROP_DB`` under the speech
-    level), and whether that fade looks like a room's reverberation.
+    level), whether the fade is long, and whether it is steady.
 
     In a reverberant room the sound outlives the speech: it decays smoothly, at 60 dB per RT60, for
     a few hundred milliseconds after the talker stopped, and following it to the noise floor (as
     ``_speech_edge`` does, for quiet word endings in noise) overstated the end of speech by 0.2-0.3 s
-    at RT60 0.6 s. Such a fade lasts over ``_REVERB_MIN_S`` and keeps falling, by ``_REVERB_FALL_DB``
-    or more, down to the noise, and steadily: never more than ``_REVERB_MAX_STEP_DB`` in one 10 ms
-    step (an RT60 of 0.2 s falls 3 dB). A synthetic voice's breathy end tail, or a dithered silence
-    after a clip, lasts as long but falls off a cliff into it and then stays flat: not reverberation.
+    at RT60 0.6 s. Such a fade is long (over ``_REVERB_MIN_S``) and steady: never more than
+    ``_REVERB_MAX_STEP_DB`` in one 10 ms step (an RT60 of 0.2 s falls 3 dB). A synthetic voice's
+    breathy end tail, or a dithered silence after a clip, lasts as long but falls off a cliff into
+    it and then stays flat: not reverberation.
     """
     start = max(tail_end - int(0.5 / _FRAME_S), 0)
     if tail_end - start < 10:
-        return tail_end, False
+        return tail_end, False, False
     level = float(np.percentile(db[start:tail_end], 90))
     above = np.nonzero(pause_side_db[start:tail_end] >= level - _REVERB_DROP_DB)[0]
     if not len(above):
-        return tail_end, False
+        return tail_end, False, False
     fade_from = start + int(above[-1]) + 1
     if (tail_end - fade_from) * _FRAME_S <= _REVERB_MIN_S:
-        return fade_from, False
-    fall_db = float(pause_side_db[fade_from] - pause_side_db[tail_end - _TAIL_FRAMES])
-    steepest_db = float(np.max(-np.diff(pause_side_db[fade_from - 1 : tail_end])))
-    return fade_from, fall_db >= _REVERB_FALL_DB and steepest_db <= _REVERB_MAX_STEP_DB
+        return fade_from, False, False
+    steepest_db = float(np.max(-np.diff(pause_side_db[fade_from:tail_end])))
+    return fade_from, True, steepest_db <= _REVERB_MAX_STEP_DB
 
 
 def _refine(
     energy: _Energy, gap_start_s: float, gap_end_s: float, window_s: float
-) -> tuple[float, float, tuple[float, bool] | None]:
+) -> tuple[float, float, tuple[float, bool, bool] | None]:
     """Move each gap edge to where frame energy crosses a threshold between noise floor and speech.
 
     Silero's hangover carries speech up to a few hundred milliseconds into a pause in noise, so
     the search reaches further into the speech side (HANGOVER_S) than into the pause (window_s).
-    Returns the start, the end, and where the sound before the pause began to fade with whether the
-    fade looks reverberant (``_fade_start``; None where the start was not refined).
+    Returns the start, the end, and where the sound before the pause began to fade, whether that fade
+    is long and whether steady (``_fade_start``; None where the start was not refined).
     """
     db = energy.db
     n = len(db)
@@ -206,7 +204,7 @@ def _refine(
     tail = max(float(q50 + _TAIL_SPREAD * (q75 - q50)), floor + _TAIL_MIN_DB)
     middle = (first + last) // 2
     start_s, end_s = gap_start_s, gap_end_s
-    fade: tuple[float, bool] | None = None
+    fade: tuple[float, bool, bool] | None = None
     # A pause at a recording edge has speech on one side only: that side alone is refined.
     if len(before):
         edge = _speech_edge(
@@ -214,8 +212,8 @@ def _refine(
         )
         if edge is not None:
             start_s = edge * _FRAME_S
-            fade_frame, looks_reverberant = _fade_start(db, energy.forward_db, edge)
-            fade = (fade_frame * _FRAME_S, looks_reverberant)
+            fade_frame, long, steady = _fade_start(db, energy.forward_db, edge)
+            fade = (fade_frame * _FRAME_S, long, steady)
     if len(after):
         edge = _speech_edge(
             db, energy.backward_db, floor, tail, after, max(last - outward, 0), min(last + inward, n), middle, False
@@ -264,7 +262,7 @@ def find_pauses(
     # The recording's start and end bound a silence as speech does: a long silence with speech on
     # one side only (the recorder running before anyone spoke, or after) is reported, labelled.
     edges = [SpeechRegion(0.0, 0.0), *speech, SpeechRegion(duration_s, duration_s)]
-    gaps: list[tuple[int, float, float, tuple[float, bool] | None]] = []
+    gaps: list[tuple[int, float, float, tuple[float, bool, bool] | None]] = []
     for k, (before, after) in enumerate(itertools.pairwise(edges)):
         # short gaps too: they are not pauses, but their fades tell whether the room reverberates
         if after.start_s - before.end_s >= min(options.min_pause_s - 2 * options.refine_window_s, _REVERB_MIN_GAP_S):
@@ -273,8 +271,9 @@ def find_pauses(
     # sound typically fades for longer than _REVERB_MIN_S before its pauses, the end of speech is
     # where each fade began. A close-talk recording has a few slowly fading words but no such
     # pattern, and its edges stay where the energy meets the noise.
-    fades = [fade[1] for _, _, _, fade in gaps if fade is not None]
-    reverberant = len(fades) >= _REVERB_MIN_PAUSES and sum(fades) > len(fades) / 2
+    fades = [fade for _, _, _, fade in gaps if fade is not None]
+    long = [fade for fade in fades if fade[1]]
+    reverberant = len(fades) >= _REVERB_MIN_PAUSES and len(long) > len(fades) / 2 and sum(f[2] for f in long) > len(long) / 2
     pauses: list[Pause] = []
     for k, refined_start_s, refined_end_s, fade in gaps:
         start_s = max(fade[0] if reverberant and fade is not None else refined_start_s, 0.0)
