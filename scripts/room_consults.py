@@ -15,7 +15,8 @@ being the union of all turns. A pause is a stretch of 2 s or more between speech
 recording edge and speech, labelled ``edge``), with the conditions it was recorded in.
 
 Seed ranges (written before any tuning): the speech map was tuned on indices 0-23 only; figures
-in the README are reported on indices 200-247, which were never looked at while tuning.
+in the README are reported on indices 200-247, whose mistakes no rule was tuned on (the README says
+how often that set was scored).
 """
 
 from __future__ import annotations
