@@ -38,8 +38,8 @@ from .schema import (
     TranscriptWarning,
 )
 from .settings import Settings
+from .speech_witnesses import combined_speech_map
 from .transcribe import AsrOptions, AsrSegment, Transcriber, WhisperTranscriber, WordOrderer, build_prompt
-from .vad import speech_map
 from .voiceprints import Voiceprint, VoiceprintRegistry, match_enrolled
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,9 @@ class TranscriptionPipeline:
             orderer = WordOrderer(decoded.duration_s)
             asr_segments = [_ordered(seg, orderer) for seg in run.segments]
             # Hallucination guards: what is not speech never reaches attribution or analysis.
-            guarded = guard(asr_segments, decoded.waveform, speech_map(decoded.waveform))
+            # On the acoustic witnesses alone (the words are what is being judged): in far-field audio plain
+            # Silero misses quiet talk, and the guards would then set real words aside.
+            guarded = guard(asr_segments, decoded.waveform, combined_speech_map(decoded.waveform))
             asr_segments = guarded.segments
 
         warnings = [*guard_warnings(len(guarded.dropped)), *channel_warnings(use_channels)]
