@@ -15,32 +15,16 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError, ReviewConflictError, ReviewInputError, TranscriptFormatError
+from ..files import atomic_write_bytes
 from ..schema import Review, Transcript, load_transcript
 
 logger = logging.getLogger(__name__)
 _REVISION_FILE = re.compile(r"^rev-(\d{4,})\.json$")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the target, flush to disk, make it owner-only, then rename over the target."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class ReviewStore:
@@ -148,10 +132,10 @@ class ReviewStore:
         with self._locked():
             self.check(base_revision)
             if self.path.exists():
-                _atomic_write(self._history_file(base_revision), self.path.read_bytes())
+                atomic_write_bytes(self._history_file(base_revision), self.path.read_bytes())
             review = transcript.review or Review()
             saved = transcript.model_copy(update={"review": review.model_copy(update={"revision": base_revision + 1})})
-            _atomic_write(self.path, saved.to_json().encode("utf-8"))
+            atomic_write_bytes(self.path, saved.to_json().encode("utf-8"))
             stamp = self._stamp()
             self._known = (stamp, base_revision + 1) if stamp is not None else None
         logger.info("review: saved revision %d", base_revision + 1)

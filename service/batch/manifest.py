@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_pipeline.errors import InputError
-from audio_pipeline.request import RunRequest, RunRequestError, run_request
+from audio_pipeline.request import RunHints, RunRequest, RunRequestError, run_request
 
 REQUIRED = ("session_id", "file")
 OPTIONAL = (
@@ -33,16 +33,8 @@ OPTIONAL = (
     "notes",
 )
 COLUMNS = REQUIRED + OPTIONAL
-_REQUEST_COLUMNS = (
-    "setting",
-    "attendees",
-    "patient_age",
-    "num_speakers",
-    "min_speakers",
-    "max_speakers",
-    "speakers_from",
-    "names",
-)
+# The columns that are run options: checked, and later run, by the one RunHints model.
+_REQUEST_COLUMNS = tuple(c for c in OPTIONAL if c in RunHints.model_fields)
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
