@@ -69,10 +69,12 @@ def _wav_cases(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     for block, byte_rate in ((0, 32000), (1, 32000), (65535, 32000), (2, 0), (2, 0xFFFFFFFF)):
         yield f"wav-block{block}-rate{byte_rate}", wav(fmt_body(1, 1, 16000, 16, block=block, byte_rate=byte_rate))
     for cb_size in (0, 1, 10, 21, 22, 200, 65535):
-        for guid_name, guid in (("pcm", _PCM_GUID), ("float", _FLOAT_GUID), ("junk", bytes(rng.randrange(256) for _ in range(16)))):
+        junk = bytes(rng.randrange(256) for _ in range(16))
+        for guid_name, guid in (("pcm", _PCM_GUID), ("float", _FLOAT_GUID), ("junk", junk)):
             bits, valid = rng.choice(((16, 16), (16, 0), (16, 40), (24, 8), (32, 33), (0, 0)))
             mask = rng.choice((0, 1, 3, 0xFFFFFFFF, 0x80000000))
-            yield f"wav-ext-cb{cb_size}-{guid_name}-{bits}-{valid}-{mask:#x}", wav(extensible(1, bits, cb_size, valid, mask, guid))
+            body = extensible(1, bits, cb_size, valid, mask, guid)
+            yield f"wav-ext-cb{cb_size}-{guid_name}-{bits}-{valid}-{mask:#x}", wav(body)
     for fmt_size in (0, 2, 14, 15, 17, 18, 40, 1000, 0xFFFFFFFF):
         yield f"wav-fmtsize{fmt_size}", wav(fmt_body(1, 1, 16000, 16), fmt_size=fmt_size)
     for data_size in (0, 1, 3, 31999, 0x7FFFFFFF, 0xFFFFFFFE, 16000 * 2 * 3600 * 10):
@@ -164,7 +166,8 @@ def _mp4_cases(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     good = _encoded("mp4", "aac")
     for cut in (4, 8, 16, 32, 64, 200, len(good) // 2, len(good) - 8):
         yield f"mp4-cut{cut}", good[:cut]
-    boxes = [i - 4 for i in range(4, min(len(good), 4000)) if good[i : i + 4] in (b"ftyp", b"moov", b"trak", b"mdia", b"stsd", b"mdat", b"mp4a", b"esds", b"stsz", b"stco")]
+    names = (b"ftyp", b"moov", b"trak", b"mdia", b"stsd", b"mdat", b"mp4a", b"esds", b"stsz", b"stco")
+    boxes = [i - 4 for i in range(4, min(len(good), 4000)) if good[i : i + 4] in names]
     for offset in boxes:
         for size in (0, 1, 7, 0xFFFFFFFF):
             data = bytearray(good)
