@@ -28,7 +28,30 @@ CLI_APP = importlib.import_module("service.cli.app")
 @pytest.fixture(autouse=True)
 def _keep_test_logging(monkeypatch: pytest.MonkeyPatch) -> None:
     # The CLI installs its own root handler and excepthooks; in-process, pytest's must stay in place.
-    monkeypatch.setattr(CLI_APP, "configure", lambda level: None)
+    monkeypatch.setattr(CLI_APP, "configure", lambda level: None, raising=False)
+
+
+@pytest.fixture(scope="module")
+def placeholder_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Empty files where the models belong: enough to get past model lookup to where the input is judged,
+    so that these refusals are shown to come from the input checks (they need no model at all)."""
+    from audio_pipeline import models
+    from audio_pipeline.settings import Settings
+
+    root = tmp_path_factory.mktemp("placeholder-models")
+    for kind, name, files in (
+        ("whisper", "small.en", models.ASR_REQUIRED_FILES),
+        ("pyannote", Settings().diarization_model, models.DIARIZATION_REQUIRED_FILES),
+    ):
+        for file in files:
+            (root / kind / name / file).parent.mkdir(parents=True, exist_ok=True)
+            (root / kind / name / file).write_bytes(b"")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _models(placeholder_models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLIANCE_MODELS_DIR", str(placeholder_models))
 
 
 @pytest.fixture
@@ -51,10 +74,10 @@ def refused(args: tuple[str, ...], expected: str) -> None:
     assert PATIENT not in lines[0] and "Emma" not in lines[0]
 
 
-def test_the_issue_header_exits_2_not_70(tmp_path: Path) -> None:
+def test_the_issue_header_exits_2_not_70(tmp_path: Path, placeholder_models: Path) -> None:
     path = tmp_path / f"{PATIENT}.wav"
     path.write_bytes(wav(ISSUE_CASES["bits-0"]))
-    result = alliance("transcribe", str(path), "-o", str(tmp_path / "out.json"))
+    result = alliance("transcribe", str(path), "-o", str(tmp_path / "out.json"), models=placeholder_models)
     assert result.returncode == 2, result.stderr
     lines = error_lines(result.stderr)
     assert len(lines) == 1 and "not a recording we can decode" in lines[0] and "Emma" not in lines[0]
@@ -67,9 +90,9 @@ def test_every_header_without_a_decoder_exits_2(tmp_path: Path, name: str) -> No
     refused(("transcribe", str(path), "-o", str(tmp_path / "out.json")), "not a recording we can decode")
 
 
-def test_transcribe_onto_its_own_recording_is_refused_and_the_audio_survives(recording: Path) -> None:
+def test_transcribe_onto_its_own_recording_is_refused_and_the_audio_survives(recording: Path, placeholder_models: Path) -> None:
     before = recording.read_bytes()
-    result = alliance("transcribe", str(recording), "-o", str(recording))
+    result = alliance("transcribe", str(recording), "-o", str(recording), models=placeholder_models)
     assert result.returncode == 2, result.stderr
     assert "would replace an input file" in result.stderr and PATIENT not in result.stderr
     assert recording.read_bytes() == before
