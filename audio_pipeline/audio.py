@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ SAMPLE_RATE_HZ = 16_000
 _BLOCK_SAMPLES = SAMPLE_RATE_HZ // 10  # 100 ms energy blocks for the channel analysis
 _LOSSLESS_PREFIXES = ("pcm_", "flac", "alac", "wavpack")
 _MIN_DURATION_S = 0.1
+_UNDECODABLE = (
+    "the file is not a recording we can decode (not audio, an unsupported format, or damaged); "
+    "convert it to WAV, FLAC, MP3 or M4A and try again"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,11 @@ class DecodedAudio:
 
 
 class _GrowableBuffer:
-    """A float32 buffer that doubles when full, so decoding never holds a list of frames."""
+    """A float32 buffer grown in place, so decoding never holds a list of frames or a second copy.
+
+    ndarray.resize reallocates; for buffers this large the allocator remaps pages instead of copying,
+    so the peak stays at the audio itself however long a file that declares no length turns out to be.
+    """
 
     def __init__(self, capacity: int) -> None:
         self._data = np.empty(max(capacity, SAMPLE_RATE_HZ), dtype=np.float32)
@@ -67,17 +76,15 @@ class _GrowableBuffer:
     def append(self, chunk: np.ndarray) -> None:
         needed = self.size + len(chunk)
         if needed > len(self._data):
-            grown = np.empty(max(needed, 2 * len(self._data)), dtype=np.float32)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
+            # Grow by a quarter (at least a minute): the slack stays small and few reallocations happen.
+            self._data.resize(max(needed, len(self._data) + max(len(self._data) // 4, 60 * SAMPLE_RATE_HZ)), refcheck=False)
         self._data[self.size : needed] = chunk
         self.size = needed
 
     def finish(self) -> np.ndarray:
-        if self.size == len(self._data):
-            return self._data
-        # One copy to release the slack; cheaper than keeping up to 2x the audio alive.
-        return self._data[: self.size].copy()
+        if self.size != len(self._data):
+            self._data.resize(self.size, refcheck=False)  # gives the slack back without a copy
+        return self._data
 
 
 class _ChannelEnergy:
@@ -196,10 +203,23 @@ def riff_shortfall_bytes(path: Path) -> int:
 
 
 def _check_path(path: Path) -> int:
-    if not path.exists():
-        raise RecordingNotFoundError("the recording file does not exist; check the path")
-    if not path.is_file():
+    """Our own checks, worded without the file's name (it is often the patient's)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise RecordingNotFoundError("the recording file does not exist; check the path") from None
+    except OSError:
+        raise InputError("the recording path cannot be read (a folder on the way is not accessible)") from None
+    if stat.S_ISDIR(mode):
         raise InputError("the recording path is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        # A FIFO or device would block or never end; only regular files are recordings.
+        raise InputError("the recording path is not a regular file (a pipe, socket or device); give the audio file")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError:
+        raise InputError("the recording file cannot be read (permission denied)") from None
     size = path.stat().st_size
     if size == 0:
         raise EmptyRecordingError("the recording file is empty (0 bytes)")
@@ -228,6 +248,10 @@ def _checked_header(container: av.container.InputContainer, limits: AudioLimits)
         raise UnsupportedAudioError("the file has no audio track")
     stream = container.streams.audio[0]
     ctx = stream.codec_context
+    if ctx is None or not ctx.name:
+        # FFmpeg finds a stream but no decoder for what the header declares (bits per sample 0 or 33,
+        # format tag 0, float with 16 bits, a broken WAVE_FORMAT_EXTENSIBLE): damaged or unsupported.
+        raise UnsupportedAudioError(_UNDECODABLE)
     channels = ctx.channels
     rate = ctx.sample_rate
     if channels < 1 or channels > limits.max_channels:
@@ -249,7 +273,20 @@ def probe(path: Path, limits: AudioLimits) -> ProbedAudio:
     """Check a file's format, channels, sample rate and declared duration without decoding it (for uploads)."""
     _check_path(path)
     with _open(path) as container:
-        return _checked_header(container, limits)
+        probed = _checked_header(container, limits)
+    _check_riff_length(path)
+    return probed
+
+
+def _check_riff_length(path: Path) -> None:
+    # FFmpeg sizes a WAV from the file when its data chunk promises more than the file holds, so a
+    # 32 KB file declaring ten hours would probe as one second; the header itself is the evidence.
+    missing_bytes = riff_shortfall_bytes(path)
+    if missing_bytes > 0:
+        raise TruncatedAudioError(
+            f"the file looks truncated: its header promises {missing_bytes} more bytes of audio than the file holds; "
+            "copy the file again from the recorder"
+        )
 
 
 def load(path: Path, limits: AudioLimits) -> DecodedAudio:
@@ -269,12 +306,7 @@ def load(path: Path, limits: AudioLimits) -> DecodedAudio:
         raise EmptyRecordingError("the recording contains no audio samples")
     if duration_s < _MIN_DURATION_S:
         raise EmptyRecordingError(f"the recording is too short to transcribe ({duration_s:.2f} s)")
-    missing_bytes = riff_shortfall_bytes(path)
-    if missing_bytes > 0:
-        raise TruncatedAudioError(
-            f"the file looks truncated: its header promises {missing_bytes} more bytes of audio than the file holds; "
-            "copy the file again from the recorder"
-        )
+    _check_riff_length(path)
     if declared_s is not None and _looks_truncated(codec, declared_s, duration_s):
         raise TruncatedAudioError(
             f"the file looks truncated: its header declares {declared_s:.1f} s but only "

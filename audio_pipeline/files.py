@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import OutputPathError
+from .errors import InputError, OutputPathError
 
 
 def check_output_path(path: Path) -> None:
@@ -20,6 +22,43 @@ def check_output_path(path: Path) -> None:
         raise OutputPathError("the output path is a folder; give a file name")
     if not os.access(parent, os.W_OK):
         raise OutputPathError("the output folder is not writable; choose another --output path")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """The same file by any route: one inode (hard links, symlinks) or one resolved path ('./x', 'd/../x')."""
+    try:
+        if os.path.samefile(a, b):
+            return True
+    except OSError:
+        pass  # one of them does not exist yet: compare where the paths lead
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_not_inputs(outputs: Iterable[Path], inputs: Iterable[Path | None]) -> None:
+    """Fail before any work if a result would be written over a file the run reads: the source is never destroyed."""
+    sources = [source for source in inputs if source is not None]
+    for output in outputs:
+        if any(same_file(output, source) for source in sources):
+            raise OutputPathError(
+                "the output would replace an input file (the same file, a link to it, or the same path written "
+                "differently); choose another --output path"
+            )
+
+
+def check_input_file(path: Path, what: str) -> None:
+    """An input the user named: a readable regular file, checked by us so that the message never names it."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"the {what} file does not exist; check its path") from None
+    except OSError:
+        raise InputError(f"the {what} path cannot be read (a folder on the way is not accessible)") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"the {what} path is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"the {what} path is not a regular file (a pipe, socket or device)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"the {what} file cannot be read (permission denied)")
 
 
 def atomic_write_text(path: Path, text: str) -> None:

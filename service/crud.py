@@ -7,6 +7,9 @@ in between leaves a row pointing at nothing, never a file that nothing points at
 
 from __future__ import annotations
 
+import logging
+import shutil
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -15,6 +18,8 @@ from .jobs.queue import JobQueue
 from .settings import ServiceSettings
 from .storage import FileStorage
 from .store import AuditEvent, Job, Recording, Store, utcnow
+
+logger = logging.getLogger(__name__)
 
 
 def audit_events(store: Store, since: datetime | None = None) -> list[AuditEvent]:
@@ -96,4 +101,34 @@ def purge_expired(store: Store, storage: FileStorage, settings: ServiceSettings)
                 if row is not None:
                     session.delete(row)
         store.audit("recording_purged", owner, ("recording", recording_id))
+    purge_orphans(store, storage, settings.orphan_grace_s)
     return purged
+
+
+def purge_orphans(store: Store, storage: FileStorage, grace_s: float) -> int:
+    """Audio and result folders that no row points at, older than the grace period, are deleted.
+
+    Uploads commit their row and file together, but a crash between the file's move and the commit can
+    still leave audio nothing refers to: no API call could ever reach it, so only this sweep removes it.
+    The grace period spares an upload or a job that is between its two steps right now.
+    """
+    cutoff = time.time() - grace_s
+    with store.session() as session:
+        recordings = set(session.scalars(select(Recording.id)))
+        jobs = set(session.scalars(select(Job.id)))
+    removed = 0
+    for path in list(storage.recordings.iterdir()) + list(storage.results.iterdir()):
+        known = recordings if path.parent == storage.recordings else jobs
+        try:
+            if path.name in known or path.lstat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        logger.warning("removed %d stored file(s) that no recording or job referred to", removed)
+    return removed

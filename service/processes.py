@@ -15,7 +15,9 @@ def setup_child(log_level: int) -> None:
     """Ctrl-C goes to the whole process group; the parent decides what stops. Logs like the parent's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent(os.getppid())
-    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    from .logs import configure
+
+    configure(log_level)  # tracebacks as exception types only: a worker's log never quotes request content
     quiet_engines(log_level)
 
 

@@ -9,9 +9,11 @@ from audio_pipeline.errors import InvalidOptionError
 
 from .api.app import create_app
 from .api.deps import ServiceState
+from .api.guard import contain_errors
 from .jobs.queue import SqlJobQueue
 from .jobs.supervisor import Supervisor
 from .keys import any_keys
+from .logs import configure, uvicorn_log_config
 from .settings import ServiceSettings
 from .storage import FileStorage
 from .store import Store
@@ -38,6 +40,7 @@ def check_safe(settings: ServiceSettings, store: Store) -> None:
 def serve(settings: ServiceSettings, log_level: int) -> None:
     import uvicorn
 
+    configure(log_level)  # even under --debug: a service's log must never quote request content
     state = open_state(settings)
     check_safe(settings, state.store)
     supervisor = Supervisor(settings, state.store, state.storage, log_level)
@@ -49,7 +52,15 @@ def serve(settings: ServiceSettings, log_level: int) -> None:
     gc.collect()
     gc.freeze()
     try:
-        # No access log: the audit trail records who did what, without request details.
-        uvicorn.run(app, host=settings.service_host, port=settings.service_port, access_log=False, log_level="warning")
+        # No access log: the audit trail records who did what, without request details. Tracebacks reach no log
+        # with values, whatever --debug says: the guard keeps them from uvicorn, the formatter from every handler.
+        uvicorn.run(
+            contain_errors(app),
+            host=settings.service_host,
+            port=settings.service_port,
+            access_log=False,
+            log_level="warning",
+            log_config=uvicorn_log_config(logging.WARNING),
+        )
     finally:
         supervisor.stop()

@@ -28,6 +28,10 @@ class ServiceSettings(Settings):
     job_max_attempts: int = Field(3, ge=1, le=10, description="Runs of a job interrupted by a crash before it fails.")
     keep_audio: bool = Field(False, description="Keep uploaded audio after its job succeeds (default: delete it).")
     retention_days: float = Field(30.0, gt=0, description="Recordings and results older than this are purged.")
+    orphan_grace_s: float = Field(
+        3600.0, gt=0, description="Stored files no row refers to are deleted by retention once this old."
+    )
+    api_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json (assets from the package; no key needed).")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API (none).")
 
     @field_validator("cors_origins")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from audio_pipeline import __version__
@@ -15,6 +16,7 @@ from audio_pipeline.models import resolve_asr, resolve_diarization
 
 from . import jobs, problems, recordings
 from .deps import ServiceState, State
+from .gate import Gate
 from .problems import Problem, documented
 
 # FastAPI records requests, validation failures (with their input values) and exceptions through OpenTelemetry,
@@ -30,15 +32,26 @@ NO_TELEMETRY: TelemetryConfig = {
 
 
 def create_app(service: ServiceState) -> FastAPI:
-    app = FastAPI(
-        title="alliance",
-        version=__version__,
-        description="Transcripts of recorded clinical conversations, coded for therapeutic alliance. "
-        "Every route except /healthz and /readyz needs an API key (Authorization: Bearer KEY, or X-API-Key).",
-        telemetry=NO_TELEMETRY,
-    )
+    docs = service.settings.api_docs
+    # The doc pages' scripts and styles come from the fastapi-offline package, served here: a PHI service's pages
+    # load nothing from a CDN and no web font. The schema holds no data (only what the README documents), so it
+    # needs no key; ALLIANCE_API_DOCS=false removes the pages and the schema altogether.
+    shared: dict[str, Any] = {
+        "title": "alliance",
+        "version": __version__,
+        "description": "Transcripts of recorded clinical conversations, coded for therapeutic alliance. "
+        "Every route under /v1 needs an API key (Authorization: Bearer KEY, or X-API-Key; not two different ones).",
+        "telemetry": NO_TELEMETRY,
+    }
+    if docs:
+        # validatorUrl null: Swagger UI would otherwise send the schema to an online validator for its badge.
+        shared["swagger_ui_parameters"] = {"validatorUrl": None}
+        app = FastAPIOffline(docs_url="/docs", redoc_url="/redoc", static_url="/docs-assets", **shared)
+    else:
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **shared)
     app.state.service = service
     problems.install(app)
+    app.add_middleware(Gate, service=service)  # added first, so it runs last of the middleware: CORS answers first
     if service.settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.include_router(recordings.router)

@@ -21,7 +21,7 @@ from .deps import Owner, ServiceState, State, client_of, owned
 from .problems import Problem, documented
 from .recordings import owned_recording
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented(400, 401, 404, 422))
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented(400, 401, 404, 413, 422))
 Format = Literal["json", "maxqda", "qdpx", "vtt", "srt", "csv", "docx"]
 _RETRY_AFTER_S = "30"
 

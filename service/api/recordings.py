@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from audio_pipeline import audio
 from audio_pipeline.errors import InputError
@@ -24,7 +25,7 @@ from .deps import Owner, ServiceState, State, client_of, owned
 from .problems import Problem, documented
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/recordings", tags=["recordings"], responses=documented(400, 401, 404, 422))
+router = APIRouter(prefix="/v1/recordings", tags=["recordings"], responses=documented(400, 401, 404, 413, 422))
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -170,10 +171,8 @@ async def upload(
         if idempotency_key:
             existing = _by_idempotency_key(service, owner, idempotency_key)
             if existing is not None:
-                if existing.sha256 != digest:
-                    raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
                 response.status_code = 200
-                return RecordingOut.of(existing)
+                return _replayed(existing, digest)
         limits = service.settings.audio_limits()
         try:
             probed = await run_in_threadpool(audio.probe, spool.path, limits)
@@ -187,13 +186,42 @@ async def upload(
             duration_s=probed.declared_duration_s,
             idempotency_key=idempotency_key,
         )
-        service.storage.accept(spool.path, row.id)
-        with service.store.session() as session:
-            session.add(row)
+        stored = await run_in_threadpool(_store, service, row, spool.path)
+        if stored is not row:
+            response.status_code = 200  # a concurrent upload with the same key won: answer as its replay
+            return _replayed(stored, digest)
     finally:
         spool.path.unlink(missing_ok=True)
     service.store.audit("recording_uploaded", owner, ("recording", row.id), client_of(request), 201)
     return RecordingOut.of(row)
+
+
+def _replayed(existing: Recording, digest: str) -> RecordingOut:
+    if existing.sha256 != digest:
+        raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
+    return RecordingOut.of(existing)
+
+
+def _store(service: ServiceState, row: Recording, spooled: Path) -> Recording:
+    """Row and file together or neither: the row is inserted first (a taken key fails here, before any move), the
+    file moved into place inside the same transaction, and removed again if the commit fails. A crash between the
+    move and the commit leaves a file without a row, which retention removes (crud.purge_orphans)."""
+    try:
+        with service.store.session() as session:
+            session.add(row)
+            session.flush()
+            service.storage.accept(spooled, row.id)
+    except IntegrityError:
+        service.storage.delete_audio(row.id)
+        if row.idempotency_key is not None:
+            winner = _by_idempotency_key(service, row.owner, row.idempotency_key)
+            if winner is not None:
+                return winner
+        raise
+    except BaseException:
+        service.storage.delete_audio(row.id)
+        raise
+    return row
 
 
 def _by_idempotency_key(service: ServiceState, owner: str, key: str) -> Recording | None:

@@ -1,13 +1,17 @@
 """Running a batch on a running `alliance serve` instead of locally: same plan, state, outputs and summary.
 
-Each recording is uploaded with an Idempotency-Key derived from its session and audio, so a rerun
-after an interruption reuses what the server already holds; transcripts and exports are fetched
-only once the job has succeeded, then written and committed exactly as a local run does.
+Each recording is uploaded with an Idempotency-Key derived from its content and options only (never
+from a name: the key is stored in the service's database), so a rerun after an interruption reuses
+what the server already holds. When the server no longer holds the audio (it deletes it after a job
+succeeds) or --force asks for the work again, the recording is uploaded afresh under a new key.
+Transcripts and exports are fetched only once the job has succeeded, then written and committed
+exactly as a local run does.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -31,11 +35,24 @@ class _QueueFull(Exception):
     pass
 
 
+def upload_key(content_key: str, fresh: bool = False) -> str:
+    """The Idempotency-Key: from the content hash alone, with a random part when the work must be done again."""
+    key = f"alliance-batch-{content_key[:40]}"
+    return f"{key}-{secrets.token_hex(8)}" if fresh else key
+
+
 class RemoteExecution:
     def __init__(
-        self, jobs: list[Job], options: RunOptions, state: BatchState, reporter: BatchReporter, server: RemoteServer
+        self,
+        jobs: list[Job],
+        options: RunOptions,
+        state: BatchState,
+        reporter: BatchReporter,
+        server: RemoteServer,
+        force: bool = False,
     ) -> None:
         self.jobs, self.options, self.state, self.reporter = jobs, options, state, reporter
+        self.force = force
         self.started: dict[str, float] = {}
         self.client = httpx.Client(
             base_url=server.url.rstrip("/"), headers={"Authorization": f"Bearer {server.api_key}"}, timeout=600
@@ -73,12 +90,19 @@ class RemoteExecution:
         body: dict[str, Any] = response.json()
         return body
 
+    def _upload(self, job: Job, key: str) -> dict[str, Any]:
+        with job.spec.audio_path.open("rb") as audio:
+            return self._check(self.client.post("/v1/recordings", content=audio, headers={"Idempotency-Key": key}))
+
     def _submit(self, job: Job) -> str | None:
         """The server's job id; None when the server refused this session (recorded as its failure)."""
         spec = job.spec
-        key = f"{spec.session_id}-{job.key[:24]}"
-        with spec.audio_path.open("rb") as audio:
-            uploaded = self._check(self.client.post("/v1/recordings", content=audio, headers={"Idempotency-Key": key}))
+        # job.key hashes the audio and the options (session_key); nothing in it is a name.
+        key = upload_key(job.key, fresh=self.force)
+        uploaded = self._upload(job, key)
+        if uploaded.get("audio_deleted"):
+            # The server finished this recording before and released its audio: send it again to redo the work.
+            uploaded = self._upload(job, upload_key(job.key, fresh=True))
         if "id" not in uploaded:
             self._failed(job, uploaded.get("code", "upload_failed"), uploaded.get("detail", "the upload was refused"))
             return None

@@ -59,7 +59,7 @@ def run_batch(request: BatchRequest, reporter: BatchReporter, log_level: int = l
         reporter.planned(jobs, len(results), workers, plan.warnings)
         if jobs:
             execution: Execution = (
-                RemoteExecution(jobs, options, state, reporter, request.server)
+                RemoteExecution(jobs, options, state, reporter, request.server, request.force)
                 if request.server
                 else LocalExecution(jobs, options, state, reporter, settings, workers, log_level)
             )

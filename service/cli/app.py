@@ -16,6 +16,7 @@ import typer
 
 from audio_pipeline.errors import AllianceError
 
+from ..logs import FORMAT, configure
 from ..processes import quiet_engines
 
 app = typer.Typer(
@@ -33,9 +34,12 @@ _STATE: dict[str, bool] = {"debug": False}
 
 def _setup_logging(verbose: bool, debug: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if not debug:
-        quiet_engines(level)
+    if debug:
+        # Asked for at the terminal: full tracebacks, which may quote content. The service ignores this (serve.py).
+        logging.basicConfig(level=level, format=FORMAT, stream=sys.stderr)
+        return
+    configure(level)
+    quiet_engines(level)
 
 
 def fail(message: str, code: int) -> typer.Exit:

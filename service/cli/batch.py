@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from audio_pipeline.errors import InputError
+from audio_pipeline.files import check_not_inputs
 
 from .app import EXIT_INTERRUPTED, app, fail, user_errors
 
@@ -49,6 +50,7 @@ def batch(
 
     from ..batch import BatchInterrupted, BatchRequest, RemoteServer, run_batch
     from ..batch.plan import ManifestInvalidError
+    from ..batch.state import SUMMARY_CSV, SUMMARY_HTML
 
     with user_errors():
         if log_format not in {"auto", "plain", "jsonl"}:
@@ -62,6 +64,8 @@ def batch(
             if not server.startswith(("http://", "https://")):
                 raise InputError("--server must be a URL such as http://127.0.0.1:8000")
             remote = RemoteServer(server, api_key)
+        # The summary is written into OUT_DIR: never over the manifest it is made from.
+        check_not_inputs([out / SUMMARY_CSV, out / SUMMARY_HTML], [manifest])
         request = BatchRequest(input_dir, out, manifest, workers, chosen, skip_invalid, force, remote, deidentify)
         try:
             with _batch_reporter(log_format) as reporter:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from audio_pipeline.errors import InputError
-from audio_pipeline.files import atomic_write_bytes, atomic_write_text, check_output_path
+from audio_pipeline.files import atomic_write_bytes, atomic_write_text, check_not_inputs, check_output_path
 from audio_pipeline.schema import json_schema_text
 
 from .app import app, user_errors
@@ -57,6 +57,7 @@ def export_cmd(
         targets = export_targets(transcript_path, [(e.name, e.extension) for e in chosen], output, deidentify)
         for target in targets:
             check_output_path(target)
+        check_not_inputs(targets, [transcript_path, audio])
         transcript = read_transcript(transcript_path)
         if deidentify:
             transcript = deidentified(transcript, names, settings)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from audio_pipeline.errors import InputError
+from audio_pipeline.files import check_input_file
 from audio_pipeline.schema import Transcript, load_transcript
 
 from ..naming import export_file_name
 
 
 def read_transcript(path: Path) -> Transcript:
+    check_input_file(path, "transcript")  # a FIFO would block the read forever
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

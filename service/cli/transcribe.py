@@ -9,7 +9,7 @@ import typer
 
 from audio_pipeline.errors import InputError
 from audio_pipeline.export.plural import counted
-from audio_pipeline.files import atomic_write_text, check_output_path
+from audio_pipeline.files import atomic_write_text, check_not_inputs, check_output_path
 from audio_pipeline.schema import Transcript
 
 from ..progress import progress_reporter
@@ -59,6 +59,7 @@ def transcribe(
     target = output or recording.with_name(recording.name + ".transcript.json")
     with user_errors():
         check_output_path(target)
+        check_not_inputs(_written(target, recording, deidentify, deidentify_audio), [recording])
         request = cli_request(
             num_speakers=num_speakers,
             min_speakers=min_speakers,
@@ -73,6 +74,7 @@ def transcribe(
             names=names,
         )
         check_deid_options(deidentify, names, deidentify_audio, names_alone=True)
+        _probe(recording)
         with progress_reporter() as report:
             transcript = TranscriptionPipeline().run(recording, request, report)
         atomic_write_text(target, transcript.to_json())
@@ -100,9 +102,14 @@ def analyze(
     target = output or transcript_path
     with user_errors():
         check_output_path(target)
+        # Replacing the transcript itself is the default and intended; the recording and the copies' sources are not.
+        written = _written(target, recording, deidentify, deidentify_audio)
+        check_not_inputs(written, [recording])
+        check_not_inputs(written[1:], [transcript_path])
         request = cli_request(attendees=attendees, patient_age=patient_age, setting=setting, names=names)
         check_deid_options(deidentify, names, deidentify_audio, names_alone=True)
         transcript = read_transcript(transcript_path)
+        _probe(recording)
         if transcript.deidentification is not None:
             raise InputError("this is a de-identified copy; analyze the canonical transcript it was made from")
         with progress_reporter() as report:
@@ -110,6 +117,26 @@ def analyze(
         atomic_write_text(target, result.to_json())
         copies = _deidentified_copies(deidentify, target, result, names, recording if deidentify_audio else None)
     _summary(target, result, copies)
+
+
+def _probe(recording: Path) -> None:
+    """A recording that is missing, unreadable or not audio fails here, in one line, before any model loads."""
+    from audio_pipeline.audio import probe
+    from audio_pipeline.settings import Settings
+
+    probe(recording, Settings().audio_limits())
+
+
+def _written(target: Path, recording: Path, deidentify: bool, deidentify_audio: bool) -> list[Path]:
+    """Every file the command will write: the transcript first, then any de-identified copies."""
+    from audio_pipeline.deid.copies import deid_path, redacted_audio_path
+
+    written = [target]
+    if deidentify:
+        written.append(deid_path(target))
+        if deidentify_audio:
+            written.append(redacted_audio_path(target.parent, recording))
+    return written
 
 
 def _deidentified_copies(

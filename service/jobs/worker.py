@@ -10,6 +10,7 @@ from audio_pipeline.errors import AllianceError
 from audio_pipeline.request import RunHints, RunRequest, run_request
 
 from .. import crud
+from ..logs import exception_chain
 from ..processes import setup_child
 from ..settings import ServiceSettings
 from ..storage import FileStorage
@@ -45,6 +46,14 @@ class _Progress:
 def run_worker(name: str, settings: ServiceSettings, log_level: int) -> None:
     """Entry point of a worker process; the settings are the server's own, built once."""
     setup_child(log_level)
+    try:
+        _work(name, settings)
+    except BaseException as exc:  # noqa: BLE001  (multiprocessing would print the traceback, values and all)
+        logger.critical("job worker stopped (%s)", exception_chain(exc))
+        raise SystemExit(1) from None
+
+
+def _work(name: str, settings: ServiceSettings) -> None:
     # Transcription may take every core for minutes; status polls and uploads must stay quick meanwhile.
     os.nice(10)
     from audio_pipeline.pipeline import TranscriptionPipeline
