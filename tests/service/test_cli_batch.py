@@ -138,7 +138,7 @@ def test_an_invalid_manifest_stops_everything_and_lists_every_row(tiny_models: P
     assert lines == [
         "manifest row 2: date must be written YYYY-MM-DD",
         "manifest row 3: file not found in INPUT_DIR",
-        "manifest row 3: setting must be one of clinic, inpatient, telephone",
+        "manifest row 3, column setting must be one of clinic, inpatient or telephone",
         "manifest row 3: session_id repeats row 2; every session needs its own id",
     ]
     assert "--skip-invalid" in result.stderr.splitlines()[-1]
