@@ -21,8 +21,8 @@ import pytest
 
 from tests.headers import malformed_recordings
 from tests.samples import tone, wav_header
-from tests.service.test_cli import ALLIANCE, ROOT, alliance
-from tests.service.test_server import Server, auth, make_server
+from tests.service.api.test_server import Server, auth, make_server
+from tests.service.cli.test_commands import ALLIANCE, ROOT, alliance
 
 SENTINEL = "Zebulon_Quargstein"  # in every client-supplied field; must reach no log
 PATIENT_FILE = f"Emma_Smith_visit_{SENTINEL}.wav"

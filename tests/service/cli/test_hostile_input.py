@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from tests.audio_pipeline.export.transcripts import sample_transcript
 from tests.headers import ISSUE_CASES, wav
-from tests.service.test_cli import alliance, error_lines
+from tests.service.cli.test_commands import alliance, error_lines
 
 PATIENT = "Emma_Smith_visit"
 CLI_APP = importlib.import_module("service.cli.app")

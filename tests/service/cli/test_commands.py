@@ -17,7 +17,7 @@ import soundfile as sf
 
 from tests.samples import flac_declaring, tone, wav_header
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "schema" / "transcript.schema.json").read_text())
 
 
@@ -213,7 +213,7 @@ def test_bad_option_value(two_voice_wav: Path, tmp_path: Path) -> None:
     result = alliance("transcribe", str(two_voice_wav), "--num-speakers", "0", "-o", str(tmp_path / "t.json"))
     assert result.returncode == 2
     assert error_lines(result.stderr) == ["error: --num-speakers must be at least 1"]
-    # The same check as a manifest row and an HTTP job (tests/service/batch, tests/service/test_server.py), in CLI words.
+    # The same check as a manifest row and an HTTP job (tests/service/batch, tests/service/api/test_server.py), in CLI words.
     result = alliance(
         "transcribe", str(two_voice_wav), "--min-speakers", "5", "--max-speakers", "2", "-o", str(tmp_path / "t.json")
     )

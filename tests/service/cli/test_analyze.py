@@ -10,7 +10,7 @@ import pytest
 
 from scripts.eval_silences import reference_transcript
 from scripts.make_synthetic_consults import build
-from tests.service.test_cli import SCHEMA, alliance, error_lines
+from tests.service.cli.test_commands import SCHEMA, alliance, error_lines
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.service.test_cli import alliance, error_lines
+from tests.service.cli.test_commands import alliance, error_lines
 
 
 def test_enroll_match_list_delete(tiny_models: Path, two_voice_wav: Path, tmp_path: Path) -> None:

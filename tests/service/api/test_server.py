@@ -19,8 +19,8 @@ import pytest
 
 from tests.audio_pipeline.deid.named import LEAKS, NAMES, named_transcript
 from tests.conftest import speak
-from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
-from tests.service.test_cli_export import check_files, readable_text
+from tests.service.cli.test_commands import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
+from tests.service.cli.test_export import check_files, readable_text
 
 PROBLEM = "application/problem+json"
 

@@ -15,8 +15,8 @@ import psutil
 import pytest
 
 from tests.conftest import speak
-from tests.service.test_cli import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
-from tests.service.test_cli_export import check_files
+from tests.service.cli.test_commands import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
+from tests.service.cli.test_export import check_files
 
 TEXTS = (
     "I'm afraid the scan shows the tumor has grown. We need to talk about what comes next.",

@@ -18,7 +18,7 @@ from audio_pipeline.export.qdpx import XSD
 from scripts.make_synthetic_consults import build
 from tests.audio_pipeline.deid.named import LEAKS, NAMES, named_transcript
 from tests.audio_pipeline.export.transcripts import sample_transcript
-from tests.service.test_cli import alliance, error_lines
+from tests.service.cli.test_commands import alliance, error_lines
 
 ALL = "maxqda,qdpx,vtt,srt,csv,docx,json"
 
