@@ -245,7 +245,10 @@ def _open(path: Path) -> av.container.InputContainer:
 
 def _checked_header(container: av.container.InputContainer, limits: AudioLimits) -> ProbedAudio:
     if not container.streams.audio:
-        raise UnsupportedAudioError("the file has no audio track")
+        raise UnsupportedAudioError(
+            "the file has no audio track we can decode (a video without sound, not audio, or damaged); "
+            "convert it to WAV, FLAC, MP3 or M4A and try again"
+        )
     stream = container.streams.audio[0]
     ctx = stream.codec_context
     if ctx is None or not ctx.name:
