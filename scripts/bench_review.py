@@ -73,10 +73,12 @@ def build(minutes: float, folder: Path) -> tuple[Path, Path]:
     voices = {"S1": "en-us+m3", "S2": "en-us+f3"}
     clips = {(spk, text): _speak(text, voices[spk], folder, f"u{i}") for i, (spk, text) in enumerate(NEUTRAL + EMOTIONAL)}
     rng = np.random.default_rng(7)
-    n_pauses, n_candidates = 200, 30
+    # 200 pauses and 30 candidates an hour; shorter runs (for a quick check) keep the proportions.
+    n_pauses, n_candidates = max(4, round(200 * minutes / 60)), max(1, round(30 * minutes / 60))
     # 30 pauses of 6 s after an emotional utterance (candidates), 30 of 6 s after neutral talk, the rest 2.2-4 s;
     # between them, utterances 0.3-0.9 s apart until each stretch holds its share of the session.
-    kinds = ["candidate"] * n_candidates + ["long"] * 30 + ["short"] * (n_pauses - n_candidates - 30)
+    n_long = n_candidates
+    kinds = ["candidate"] * n_candidates + ["long"] * n_long + ["short"] * (n_pauses - n_candidates - n_long)
     rng.shuffle(kinds)
     gaps = [6.0 if kind != "short" else float(rng.uniform(2.2, 4.0)) for kind in kinds]
     stretch = (minutes * 60 - sum(gaps) - 1.0) / n_pauses
@@ -203,6 +205,7 @@ def main() -> None:
     try:
         time.sleep(2)  # the server decodes the recording for re-analysis in the background; let it start
         with chromium() as driver:
+            driver.set_script_timeout(300)
             driver.get(url)
             driver.execute_async_script("""const done = arguments[arguments.length - 1];
               (function w() { if (document.body.dataset.ready === 'true') done(); else setTimeout(w, 5); })();""")
@@ -225,16 +228,18 @@ def main() -> None:
                 ("review server memory (RSS)", f"{rss_loaded / 2**20:.0f} MB loaded, {rss / 2**20:.0f} MB after edits", "")
             )
             _audio_bytes(driver)
-            driver.execute_script("window.review.player.seek(55 * 60, {play: true})")
+            target = 55 * 60 if data["recording"]["duration_s"] > 56 * 60 else data["recording"]["duration_s"] * 55 / 60
+            driver.execute_script("window.review.player.seek(arguments[0], {play: true})", target)
             started = time.monotonic()
-            driver.execute_async_script("""const done = arguments[arguments.length - 1];
-              (function w() {
-                if (window.review.player.audio.currentTime > 55 * 60 + 1) done(); else setTimeout(w, 10);
-              })();""")
+            driver.execute_async_script(
+                """const done = arguments[arguments.length - 1], target = arguments[0];
+                (function w() { if (window.review.player.audio.currentTime > target + 1) done(); else setTimeout(w, 10); })();""",
+                target,
+            )
             seek_s = time.monotonic() - started
             fetched = _audio_bytes(driver)
             size = wav.stat().st_size
-            rows.append(("seek to minute 55, play 1 s", f"{fetched / 2**20:.2f} MB fetched in {seek_s:.2f} s",
+            rows.append((f"seek to minute {target / 60:.0f}, play 1 s", f"{fetched / 2**20:.2f} MB fetched in {seek_s:.2f} s",
                          f"file {size / 2**20:.0f} MB; {loaded / 2**20:.2f} MB fetched at page load"))  # fmt: skip
     finally:
         process.send_signal(2)
