@@ -34,7 +34,7 @@ export class TranscriptView {
       previous = seg.speaker;
       const who = label(seg.speaker);
       const words = seg.words.length
-        ? seg.words.map((w) => `<span data-t="${w.start_s}">${esc(w.text)}</span>`).join("")
+        ? seg.words.map((w) => `<span data-t="${w.start_s}">${esc(w.text.trim())}</span>`).join(" ")
         : esc(seg.text);
       html.push(
         `<div class="seg${turn ? " turn" : ""}" id="seg-${esc(seg.id)}">` +
