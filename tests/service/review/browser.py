@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -48,8 +49,12 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_ready(driver: WebDriver, timeout: float = 30) -> None:
-    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+def wait_ready(driver: WebDriver, timeout: float = 90) -> None:
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    except TimeoutException:
+        logs = driver.get_log("browser")
+        pytest.fail(f"the page did not become ready at {driver.current_url}: {logs}\n{driver.page_source[:2000]}")
 
 
 def js(driver: WebDriver, script: str) -> object:
