@@ -29,14 +29,19 @@ def harden(response: Response) -> Response:
 
 
 def cross_site(request: Request, require_header: bool = True) -> bool:
-    """A write that did not come from our own page: wrong Sec-Fetch-Site or Origin, or no CSRF header."""
+    """A write that did not come from our own page: wrong Sec-Fetch-Site or Origin, or no CSRF header.
+
+    Sec-Fetch-Site is set by the browser and cannot be forged by a page, so it decides when present. Origin can read
+    "null" for our own form posts (Referrer-Policy no-referrer), so it refuses only a real other origin, or "null"
+    from a browser that sends no Sec-Fetch-Site.
+    """
     if request.method in SAFE_METHODS:
         return False
     site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
     if site is not None and site not in ("same-origin", "none"):
         return True
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}" and (origin != "null" or site is None):
         return True
     return require_header and request.headers.get(CSRF_HEADER) != "1"
 
