@@ -71,7 +71,9 @@ def sha256_of(path: Path) -> str:
 def check_audio(transcript: Transcript, audio: Path) -> None:
     """Only the recording the transcript came from, and for a de-identified copy never the original voices."""
     same = sha256_of(audio) == transcript.recording.sha256
-    if transcript.deidentification is not None and same:
+    deid = transcript.deidentification
+    # With nothing replaced, the redacted copy is the original byte for byte, and there is nothing to hide in it.
+    if deid is not None and same and sum(deid.replaced.values()) > 0:
         raise InputError(
             "this is the original recording; a de-identified review plays only redacted audio "
             "(give the .deid.wav written by --deidentify-audio, or no --audio)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -19,8 +20,16 @@ pytestmark = pytest.mark.engines
 
 @pytest.fixture
 def copies(pipeline_transcript: Path, consultation: tuple[Path, list[dict[str, object]]], tmp_path: Path) -> tuple[Path, Path]:
+    # The parent is thanked by name, so the copy replaces it and its redacted audio differs from the original.
+    data = json.loads(pipeline_transcript.read_text())
+    last = data["segments"][-1]
+    word = last["words"][-1]
+    middle = round((word["start_s"] + word["end_s"]) / 2, 3)
+    last["words"][-1] = {**word, "end_s": middle, "text": "you,"}
+    last["words"].append({**word, "start_s": middle, "text": "Sarah."})
+    last["text"] = "Thank you, Sarah."
     canonical = tmp_path / "consult.transcript.json"
-    canonical.write_text(pipeline_transcript.read_text())
+    canonical.write_text(json.dumps(data))
     written = write_deidentified(canonical, load_transcript(canonical.read_text()), "parent=Sarah", consultation[0], Settings())
     deid = next(p for p in written if p.suffix == ".json")
     audio = next(p for p in written if p.suffix == ".wav")
@@ -46,6 +55,7 @@ def test_the_deidentified_copy_plays_only_redacted_audio_and_takes_decisions(cop
         assert payload["meta"]["deidentified"] is True and payload["meta"]["audio"] is True
         assert payload["meta"]["can_correct"] is False
         assert payload["transcript"]["deidentification"] is not None
+        assert "Sarah" not in json.dumps(payload["transcript"])
         assert client.get("/audio", headers={"Range": "bytes=0-99"}).status_code == 206
         pause = payload["transcript"]["silence_candidates"][0]["pause_id"]
         headers = {"X-Alliance-Review": "1"}
