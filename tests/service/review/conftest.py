@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import read_mono, speak
-from tests.service.test_cli import ALLIANCE, ROOT, alliance, cli_env
+from tests.service.cli.test_commands import ALLIANCE, ROOT, alliance, cli_env
 
 RATE = 16000
 DOCTOR, PARENT = ("S1", "en-us+m3"), ("S2", "en-us+f3")

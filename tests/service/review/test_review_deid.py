@@ -11,7 +11,7 @@ import pytest
 from audio_pipeline.deid import write_deidentified
 from audio_pipeline.schema import load_transcript
 from audio_pipeline.settings import Settings
-from tests.service.test_cli import alliance, cli_env, error_lines
+from tests.service.cli.test_commands import alliance, cli_env, error_lines
 
 from .browser import start_review
 

@@ -22,7 +22,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.service.test_cli import ROOT, cli_env
+from tests.service.cli.test_commands import ROOT, cli_env
 
 from .browser import ReviewProcess, chromium, js, start_review, wait_ready
 

@@ -17,8 +17,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import speak
-from tests.service.test_cli import ALLIANCE, ROOT
-from tests.service.test_server import Server, auth, make_server, upload, wait_for
+from tests.service.api.test_server import Server, auth, make_server, upload, wait_for
+from tests.service.cli.test_commands import ALLIANCE, ROOT
 
 from .browser import chromium, js, wait_ready
 from .test_review_local import candidate_states, press, revision, wait_revision
