@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # espeak-ng and sox synthesize and shape the speech the tests and benchmarks use;
-# chromium opens the batch summary.html in a test, as a coordinator's browser would;
+# chromium opens the batch summary.html in a test, as a coordinator's browser would, and chromium-driver lets
+# Selenium drive it through the review workspace's browser tests;
 # wrk is the load generator scripts/bench_service.py saturates the server with.
-DEBIAN_PACKAGES=(espeak-ng sox chromium wrk)
+DEBIAN_PACKAGES=(espeak-ng sox chromium chromium-driver wrk)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -14,6 +14,7 @@ from audio_pipeline import __version__
 from audio_pipeline.errors import ModelError
 from audio_pipeline.models import resolve_asr, resolve_diarization
 
+from ..review import hosted as review
 from . import jobs, problems, recordings
 from .deps import ServiceState, State
 from .gate import Gate
@@ -56,6 +57,7 @@ def create_app(service: ServiceState) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=service.settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.include_router(recordings.router)
     app.include_router(jobs.router)
+    review.install(app)  # /v1/jobs/{id}/review: the review workspace for a finished job
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     def healthz() -> dict[str, str]:
