@@ -53,8 +53,9 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=64,
-        description="0: faster-whisper's sequential decoding (faster on 2 CPU cores, measured); N: its "
-        "BatchedInferencePipeline, N windows at a time (same VAD and word timestamps).",
+        description="0: faster-whisper's sequential decoding, each window conditioned on the last; N: its "
+        "BatchedInferencePipeline, N windows at a time (same VAD and word timestamps; faster on CPU but "
+        "fewer words came back in our measurement, see README, Benchmark).",
     )
     asr_max_new_tokens: int | None = Field(None, ge=1, le=448)
     asr_prompt: str = "Um, uh, hmm. A consultation about the scan results."
