@@ -172,6 +172,7 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
         "ours seg/emb/all s": f"{m['ours_segmentation']:.1f}/{m['ours_embeddings']:.1f}/{m['ours_total']:.1f}",
         "diar RTF stock/ours": f"{m['stock_total'] / duration:.3f}/{m['ours_total'] / duration:.3f}",
         "raw asr s": f"{m['raw_asr_s']:.1f}",
+        "raw diar s": f"{m['raw_diarization_s']:.1f}",
         "overhead": f"{overhead_s:+.1f} s ({100 * overhead_s / pipeline_s:+.1f} %)",
         "analyze s": f"{m.get('stage_analyze', 0.0):.1f}",
         "peak RSS MB": f"{m['peak_rss_mb']:.0f}",
