@@ -19,8 +19,9 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# Chunks per embedding-trunk batch on our path (scripts/bench.py measures the choice).
-CHUNKS_PER_BATCH = 8
+# Chunks per embedding-trunk batch on our path: 4 was fastest and leaner than 8 or 16
+# (scripts/bench_embedding_batch.py, README Benchmark).
+CHUNKS_PER_BATCH = 4
 
 Runtime = Literal["auto", "onnx", "torch", "stock"]
 

@@ -64,7 +64,7 @@ class OneTrunkPassDiarization(SpeakerDiarization):  # type: ignore[misc]
     """SpeakerDiarization whose embedding step runs the ResNet trunk once per chunk."""
 
     trunk: Trunk | None = None  # set by the runtime (ONNX); None runs the model's own torch trunk
-    chunks_per_batch: int = 8
+    chunks_per_batch: int = 4
 
     def get_embeddings(
         self,
