@@ -41,10 +41,13 @@ def conversations(speech_dir: Path) -> list[np.ndarray]:
     child = read_mono(speak("Can I go home?", speech_dir / "c_c.wav", voice="en-us+f3", pitch=90))
     noise = np.random.default_rng(3)
     talks = [
-        join_with_gaps([m, f, m], [1.0, 2.5]),
-        join_with_gaps([m, child, f], [0.8, 1.2]),
-        join_with_gaps([f, m, f, m], [0.1, 0.1, 0.2]),
+        join_with_gaps([m, f, m, f, m], [1.0, 2.5, 0.5, 3.0]),
+        join_with_gaps([m, child, f, child, m], [0.8, 1.2, 2.0, 0.3]),
+        join_with_gaps([f, m, f, m, f, m], [0.1, 0.1, 0.2, 0.1, 0.1]),
     ]
+    # Longer than one 10 s chunk, so the trunk runs in several batches, the last one short.
+    talks = [t if t.size > 14 * 16_000 else join_with_gaps([t, t], [1.5]) for t in talks]
+    assert all(t.size > 14 * 16_000 for t in talks)
     return [(t + noise.normal(0, 0.002, t.size)).astype(np.float32) for t in talks]
 
 
