@@ -7,15 +7,23 @@ import logging
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from . import telemetry
 from .errors import ModelLoadError, engine_errors
 from .models import ResolvedModel
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# Chunks per embedding-trunk batch on our path: 4 was fastest and leaner than 8 or 16
+# (scripts/bench_embedding_batch.py, README Benchmark).
+CHUNKS_PER_BATCH = 4
+
+Runtime = Literal["auto", "onnx", "torch", "stock"]
 
 # Share of the diarization progress bar each pyannote step covers (its hook reports per step).
 _STEP_SPAN = {"segmentation": (0.0, 0.4), "speaker_counting": (0.4, 0.45), "embeddings": (0.45, 0.95)}
@@ -51,11 +59,19 @@ class Diarizer(Protocol):
     def diarize(self, waveform: np.ndarray, hint: SpeakerCountHint, progress: Callable[[float], None]) -> Diarization: ...
 
 
-@functools.lru_cache(maxsize=2)
-def _load_pipeline(path: str, device: str) -> Any:
+@functools.lru_cache(maxsize=4)
+def _load_pipeline(path: str, device: str, runtime: Runtime = "stock", data_dir: str = "", threads: int = 0) -> Any:
+    """pyannote's pipeline, switched to our faster path unless ``runtime`` is "stock".
+
+    torch: one embedding-trunk pass per chunk (diarize_fast.py); onnx: that plus both networks on
+    ONNX Runtime (diarize_onnx.py); auto: onnx on CPU, torch elsewhere. Same weights, same numbers.
+    """
     telemetry.disable()
     import torch
     from pyannote.audio import Pipeline
+
+    from .diarize_fast import one_trunk_pass
+    from .diarize_onnx import use_onnx
 
     try:
         pipeline = Pipeline.from_pretrained(path)
@@ -64,19 +80,41 @@ def _load_pipeline(path: str, device: str) -> Any:
     if pipeline is None:
         raise ModelLoadError("the diarization pipeline folder holds no pipeline config")
     pipeline.to(torch.device(device))
+    if runtime == "stock":
+        return pipeline
+    pipeline = one_trunk_pass(pipeline)
+    wants_onnx = runtime == "onnx" or (runtime == "auto" and device == "cpu")
+    if wants_onnx and device != "cpu":
+        logger.warning("the ONNX diarization runtime runs on CPU only: using PyTorch on %s", device)
+    elif wants_onnx and hasattr(pipeline, "trunk"):
+        use_onnx(pipeline, Path(path), Path(data_dir), threads)
     return pipeline
 
 
 class PyannoteDiarizer:
     """pyannote.audio's speaker-diarization pipeline behind the Diarizer interface."""
 
-    def __init__(self, model: ResolvedModel, device: str, embedding_batch_size: int | None = None) -> None:
+    def __init__(
+        self,
+        model: ResolvedModel,
+        device: str,
+        embedding_batch_size: int | None = None,
+        *,
+        runtime: Runtime = "auto",
+        data_dir: Path | None = None,
+        threads: int = 0,
+    ) -> None:
         self.model = model
         self.device = device
-        self._pipeline = _load_pipeline(str(model.path), device)
-        batch = embedding_batch_size or (1 if device == "cpu" else None)
-        if batch is not None:
-            self._pipeline.embedding_batch_size = batch
+        cache_root = data_dir or Settings().data_dir  # ONNX exports go here when the models folder is read-only
+        self._pipeline = _load_pipeline(str(model.path), device, runtime, str(cache_root), threads)
+        if hasattr(self._pipeline, "chunks_per_batch"):
+            # One trunk pass per chunk: the batch counts chunks (each pools all its speakers).
+            self._pipeline.chunks_per_batch = embedding_batch_size or CHUNKS_PER_BATCH
+        else:
+            batch = embedding_batch_size or (1 if device == "cpu" else None)
+            if batch is not None:
+                self._pipeline.embedding_batch_size = batch
 
     @property
     def engine(self) -> Any:

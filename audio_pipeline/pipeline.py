@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from . import __version__, audio
 from .analysis import AnalysisOptions, analyze
@@ -115,12 +116,23 @@ class TranscriptionPipeline:
 
     def engines(self, device: str, asr: ResolvedModel, diar: ResolvedModel) -> tuple[Transcriber, Diarizer]:
         """The engines for resolved models, loaded once per process (the ones passed in, if any)."""
-        diarizer = self._diarizer or PyannoteDiarizer(diar, device, self.settings.diarization_embedding_batch_size)
+        diarizer = self._diarizer or PyannoteDiarizer(diar, device, **self.diarizer_options())
         return self._transcriber_engine(device, asr), diarizer
 
     def _transcriber_engine(self, device: str, asr: ResolvedModel) -> Transcriber:
         compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
-        return self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads)
+        return self._transcriber or WhisperTranscriber(
+            asr, device, compute_type, self.settings.cpu_threads, self.settings.asr_batch_size
+        )
+
+    def diarizer_options(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "embedding_batch_size": s.diarization_embedding_batch_size,
+            "runtime": s.diarization_runtime,
+            "data_dir": s.data_dir,
+            "threads": s.cpu_threads,
+        }
 
     def asr_options(self, model: ResolvedModel, language: str) -> AsrOptions:
         s = self.settings
@@ -268,7 +280,7 @@ class TranscriptionPipeline:
         diar_model = (
             self._diarizer.model if self._diarizer else resolve_diarization(self.settings.diarization_model, self.settings)
         )
-        diarizer = self._diarizer or PyannoteDiarizer(diar_model, device, self.settings.diarization_embedding_batch_size)
+        diarizer = self._diarizer or PyannoteDiarizer(diar_model, device, **self.diarizer_options())
         embeddings = []
         for path in paths:
             decoded = audio.load(Path(path), self.limits())

@@ -34,14 +34,29 @@ class Settings(BaseSettings):
     diarization_embedding_batch_size: int | None = Field(
         None,
         ge=1,
-        description="Speaker-embedding batch; default 1 on CPU (2x faster and 1 GB leaner there than the "
-        "pipeline's 32, measured), the pipeline's own value on CUDA.",
+        description="Speaker-embedding batch. Our runtimes count chunks (default 4); stock pyannote counts "
+        "(chunk, speaker) pairs: default 1 on CPU (2x faster and 1 GB leaner there than the pipeline's 32, "
+        "measured), the pipeline's own value on CUDA.",
+    )
+    diarization_runtime: Literal["auto", "onnx", "torch", "stock"] = Field(
+        "auto",
+        description="torch: pyannote with one embedding-trunk pass per chunk (same numbers, a third of the work); "
+        "onnx: that plus both networks exported to ONNX Runtime (CPU only); auto: onnx on CPU, torch on CUDA; "
+        "stock: pyannote unchanged.",
     )
     cpu_threads: int = Field(0, ge=0, description="0 lets each engine choose.")
 
     # Transcription
     language: str = Field("en", description="Language code, or 'auto' to detect.")
     asr_beam_size: int = Field(5, ge=1, le=20)
+    asr_batch_size: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="0: faster-whisper's sequential decoding, each window conditioned on the last; N: its "
+        "BatchedInferencePipeline, N windows at a time (same VAD and word timestamps; faster on CPU but "
+        "fewer words came back in our measurement, see README, Benchmark).",
+    )
     asr_max_new_tokens: int | None = Field(None, ge=1, le=448)
     asr_prompt: str = "Um, uh, hmm. A consultation about the scan results."
     asr_vocabulary: list[str] = Field(default_factory=lambda: list(DEFAULT_VOCABULARY))

@@ -106,11 +106,19 @@ def _load_whisper(path: str, device: str, compute_type: str, cpu_threads: int) -
 class WhisperTranscriber:
     """faster-whisper behind the Transcriber interface; the model loads once per process."""
 
-    def __init__(self, model: ResolvedModel, device: str, compute_type: str, cpu_threads: int = 0) -> None:
+    def __init__(self, model: ResolvedModel, device: str, compute_type: str, cpu_threads: int = 0, batch_size: int = 0) -> None:
         self.model = model
         self.device = device
         self.compute_type = compute_type
+        self.batch_size = batch_size
         self._whisper = _load_whisper(str(model.path), device, compute_type, cpu_threads)
+        self._batched: Any = None
+        if batch_size > 0:
+            from faster_whisper import BatchedInferencePipeline
+
+            # Decodes several VAD-cut windows at once: same VAD, word timestamps on, but each window
+            # without the previous window's text as context (see README, Benchmarks, for where it wins).
+            self._batched = BatchedInferencePipeline(self._whisper)
 
     @property
     def engine(self) -> Any:
@@ -135,7 +143,11 @@ class WhisperTranscriber:
     def transcribe(self, waveform: np.ndarray, options: AsrOptions, progress: Callable[[float], None]) -> AsrRun:
         duration_s = len(waveform) / 16_000
         with engine_errors("transcription"):
-            segments, info = self.engine.transcribe(waveform, **self.engine_kwargs(options))
+            if self._batched is not None:
+                kwargs = self.engine_kwargs(options)
+                segments, info = self._batched.transcribe(waveform, batch_size=self.batch_size, **kwargs)
+            else:
+                segments, info = self.engine.transcribe(waveform, **self.engine_kwargs(options))
         return AsrRun(
             language=info.language,
             language_probability=info.language_probability,

@@ -9,11 +9,16 @@ random-weight pyannote pipeline (temperature fallback off: random weights would 
 window), then, in a fresh process per size and length:
   1. runs the whole pipeline (decode, ASR, diarization, attribution) and reads peak RSS;
   2. runs faster-whisper alone and pyannote alone on the same waveform with the same options.
+  3. runs stock pyannote (ALLIANCE_DIARIZATION_RUNTIME=stock) on the same weights and waveform,
+     so our diarization path (one trunk pass per chunk, ONNX Runtime) and stock sit side by side,
+     step by step (segmentation, embeddings, total), with the pipeline's RTF had it used stock.
 Orchestration overhead = transcript-path time (decode, ASR, diarization, attribution; model loading
 excluded) minus the two raw engine times. The analysis stage (pauses, emotion) is its own column.
+Peak RSS is read after the pipeline run, before stock pyannote is loaded.
 
-Targets (issue #2): overhead <= 10 % of pipeline time; peak RSS for 60 min <= 3 GB with the
-small size on CPU; RTF at 60 min within 15 % of RTF at 10 min.
+Targets (issues #2, #22): overhead <= 10 % of pipeline time; peak RSS for 60 min <= 3 GB with the
+small size on CPU; RTF at 60 min within 15 % of RTF at 10 min; diarization RTF <= 0.20 and the
+whole pipeline <= 0.55 with small on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +82,6 @@ def synthesize(minutes: float, path: Path) -> Path:
 def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float]:
     """One measurement in a fresh process, so peak RSS belongs to this run alone."""
     import soundfile as sf
-    import torch
 
     from audio_pipeline import audio
     from audio_pipeline.diarize import PyannoteDiarizer
@@ -106,18 +112,41 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     for _ in segments:
         pass
     raw_asr_s = time.perf_counter() - clock
-    clock = time.perf_counter()
-    diarizer.engine({"waveform": torch.from_numpy(waveform)[None], "sample_rate": 16000}, num_speakers=2)
-    raw_diar_s = time.perf_counter() - clock
+    ours = time_diarization(diarizer.engine, waveform)
+    # Stock pyannote on the same weights, in the same process, for the side-by-side columns.
+    stock = PyannoteDiarizer(diarizer.model, "cpu", runtime="stock")
+    time_diarization(stock.engine, waveform[: 20 * 16000])  # warm-up, as the pipeline had
+    stock_steps = time_diarization(stock.engine, waveform)
 
     return {
         "duration_s": transcript.recording.duration_s,
         **{f"stage_{k}": v for k, v in timings.items()},
         "raw_asr_s": raw_asr_s,
-        "raw_diarization_s": raw_diar_s,
+        "raw_diarization_s": ours["total"],
+        **{f"ours_{k}": v for k, v in ours.items()},
+        **{f"stock_{k}": v for k, v in stock_steps.items()},
         "peak_rss_mb": peak_rss_mb,
         "segments": len(transcript.segments),
     }
+
+
+def time_diarization(engine: Any, waveform: np.ndarray) -> dict[str, float]:
+    """Seconds per pyannote step (segmentation, embeddings, the rest) from its own progress hook."""
+    import torch
+
+    marks: dict[str, float] = {}
+    start = time.perf_counter()
+
+    def hook(step: str, *_args: Any, **_kwargs: Any) -> None:
+        marks[step] = time.perf_counter()  # the last call of a step is its end
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        engine({"waveform": torch.from_numpy(waveform)[None], "sample_rate": 16000}, num_speakers=2, hook=hook)
+    end = time.perf_counter()
+    seg_end = marks.get("segmentation", start)
+    emb_end = marks.get("embeddings", seg_end)
+    return {"total": end - start, "segmentation": seg_end - start, "embeddings": emb_end - marks.get("speaker_counting", seg_end)}
 
 
 def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
@@ -126,6 +155,9 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
     pipeline_s = sum(v for k, v in m.items() if k.startswith("stage_") and k not in ("stage_load_models", "stage_analyze"))
     engines_s = m["raw_asr_s"] + m["raw_diarization_s"]
     overhead_s = pipeline_s - engines_s
+    duration = m["duration_s"]
+    # What the whole path would take with stock pyannote in place of ours (same process, same audio).
+    stock_pipeline_s = pipeline_s - m["stage_diarize"] + m["stock_total"]
     return {
         "size": size,
         "audio min": f"{minutes:g}",
@@ -134,7 +166,11 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
         "diarize s": f"{m['stage_diarize']:.1f}",
         "attribute s": f"{m['stage_attribute']:.2f}",
         "pipeline s": f"{pipeline_s:.1f}",
-        "RTF": f"{pipeline_s / m['duration_s']:.3f}",
+        "RTF": f"{pipeline_s / duration:.3f}",
+        "RTF w/ stock": f"{stock_pipeline_s / duration:.3f}",
+        "stock seg/emb/all s": f"{m['stock_segmentation']:.1f}/{m['stock_embeddings']:.1f}/{m['stock_total']:.1f}",
+        "ours seg/emb/all s": f"{m['ours_segmentation']:.1f}/{m['ours_embeddings']:.1f}/{m['ours_total']:.1f}",
+        "diar RTF stock/ours": f"{m['stock_total'] / duration:.3f}/{m['ours_total'] / duration:.3f}",
         "raw asr s": f"{m['raw_asr_s']:.1f}",
         "raw diar s": f"{m['raw_diarization_s']:.1f}",
         "overhead": f"{overhead_s:+.1f} s ({100 * overhead_s / pipeline_s:+.1f} %)",
@@ -189,12 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row(size, minutes, json.loads(out.stdout.strip().splitlines()[-1])))
 
-    table = Table(title="alliance pipeline vs raw engines (CPU, random weights, architecture-faithful)")
+    table = Table(title="alliance pipeline vs raw engines, our diarization vs stock pyannote (CPU, random weights)")
     for column in rows[0]:
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(*r.values())
-    Console(width=220).print(table)
+    Console(width=260).print(table)
     return 0
 
 

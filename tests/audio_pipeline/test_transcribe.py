@@ -28,6 +28,18 @@ def test_tiny_whisper_streams_segments_with_word_timestamps(tiny_models: Path, t
     assert seen and all(0.0 <= f <= 1.0 for f in seen)
 
 
+def test_batched_recognition_keeps_word_timestamps_and_vad(tiny_models: Path, two_voice_wav: Path) -> None:
+    model = resolve_asr("small.en", Settings(models_dir=tiny_models))
+    transcriber = WhisperTranscriber(model, "cpu", "int8", batch_size=4)
+    options = AsrOptions("en", 1, None, model.recommended_max_new_tokens, True)
+    waveform = read_mono(two_voice_wav)
+    segments = list(transcriber.transcribe(waveform, options, lambda _f: None).segments)
+    assert segments and any(seg.words for seg in segments)
+    for seg in segments:
+        assert 0.0 <= seg.start_s <= seg.end_s <= len(waveform) / 16000 + 0.5
+        assert all(word.end_s >= word.start_s for word in seg.words)
+
+
 def test_same_model_is_loaded_once_per_process(tiny_models: Path) -> None:
     model = resolve_asr("small.en", Settings(models_dir=tiny_models))
     first = WhisperTranscriber(model, "cpu", "int8")
