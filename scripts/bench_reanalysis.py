@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import librosa
@@ -39,8 +38,9 @@ from audio_pipeline.pipeline import TranscriptionPipeline
 from audio_pipeline.review.corrections import SpeakerChange, TextEdit
 from audio_pipeline.review.session import ReviewSession
 from audio_pipeline.review.store import ReviewStore
-from audio_pipeline.schema import ModelInfo, Provenance, Segment, Transcript, Word
+from audio_pipeline.schema import Segment, Transcript, Word
 from audio_pipeline.settings import Settings
+from scripts.eval_silences import written_transcript
 
 logger = logging.getLogger("bench_reanalysis")
 RATE = 16_000
@@ -92,24 +92,7 @@ def build(out: Path, minutes: float, rng: np.random.Generator) -> tuple[Path, Tr
     wav = out / "long.wav"
     sf.write(wav, waveform, RATE, subtype="PCM_16")
     decoded = audio.load(wav, audio.AudioLimits(14_400, 32, 4000, 384_000))
-    info = ModelInfo(name="reference-transcript")
-    transcript = Transcript(
-        recording=decoded.info,
-        provenance=Provenance(
-            package_version="bench",
-            created_at=datetime.now(UTC),
-            device="cpu",
-            asr_model=info,
-            asr_compute_type="n/a",
-            diarization_model=info,
-            engine_versions={},
-            parameters={},
-        ),
-        language="en",
-        speakers=build_speakers(segments, {}),
-        segments=segments,
-        warnings=[],
-    )
+    transcript = written_transcript(decoded.info, segments, build_speakers(segments, {}), "bench")
     return wav, transcript
 
 

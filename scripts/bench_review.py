@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from audio_pipeline import audio  # noqa: E402
 from audio_pipeline.pipeline import TranscriptionPipeline  # noqa: E402
-from audio_pipeline.schema import ModelInfo, Provenance, Segment, Speaker, Transcript, Word  # noqa: E402
+from audio_pipeline.schema import Segment, Speaker, Word  # noqa: E402
+from scripts.eval_silences import written_transcript  # noqa: E402
 
 logger = logging.getLogger("bench_review")
 RATE = 16000
@@ -108,24 +108,9 @@ def build(minutes: float, folder: Path) -> tuple[Path, Path]:
     wav = folder / "session.wav"
     sf.write(wav, np.concatenate(pieces), RATE)
     decoded = audio.load(wav, TranscriptionPipeline().limits())
-    info = ModelInfo(name="bench-reference")
-    transcript = Transcript(
-        recording=decoded.info,
-        provenance=Provenance(
-            package_version="bench",
-            created_at=datetime.now(UTC),
-            device="cpu",
-            asr_model=info,
-            asr_compute_type="n/a",
-            diarization_model=info,
-            engine_versions={},
-            parameters={},
-        ),
-        language="en",
-        speakers=[Speaker(id=s, talk_time_s=0, turn_count=0, word_count=0) for s in ("S1", "S2")],
-        segments=[s for s in segments if s.end_s <= decoded.info.duration_s],
-        warnings=[],
-    )
+    speakers = [Speaker(id=s, talk_time_s=0, turn_count=0, word_count=0) for s in ("S1", "S2")]
+    kept = [s for s in segments if s.end_s <= decoded.info.duration_s]
+    transcript = written_transcript(decoded.info, kept, speakers, "bench")
     analysed = TranscriptionPipeline().reanalyze(wav, transcript)
     path = folder / "session.transcript.json"
     path.write_text(analysed.to_json())

@@ -67,7 +67,7 @@ from audio_pipeline import audio  # noqa: E402
 from audio_pipeline.analysis import AnalysisOptions, analyze  # noqa: E402
 from audio_pipeline.analysis.emotion import detect  # noqa: E402
 from audio_pipeline.analysis.inputs import AnalysisInputs  # noqa: E402
-from audio_pipeline.schema import ModelInfo, Provenance, Segment, Transcript, Word  # noqa: E402
+from audio_pipeline.schema import ModelInfo, Provenance, RecordingInfo, Segment, Speaker, Transcript, Word  # noqa: E402
 
 logger = logging.getLogger("eval_silences")
 LIMITS = audio.AudioLimits(4 * 3600, 32, 4000, 384_000)
@@ -102,23 +102,24 @@ def reference_transcript(truth: dict, decoded: audio.DecodedAudio) -> Transcript
                 asr_confidence=1.0,
             )
         )
+    return written_transcript(decoded.info, segments, [], "eval")
+
+
+def written_transcript(recording: RecordingInfo, segments: list[Segment], speakers: list[Speaker], writer: str) -> Transcript:
+    """A transcript whose words were written, not recognized (evaluations and benchmarks): no engine in provenance."""
     reference = ModelInfo(name="reference-transcript")
+    provenance = Provenance(
+        package_version=writer,
+        created_at=datetime.now(UTC),
+        device="cpu",
+        asr_model=reference,
+        asr_compute_type="n/a",
+        diarization_model=reference,
+        engine_versions={},
+        parameters={},
+    )
     return Transcript(
-        recording=decoded.info,
-        provenance=Provenance(
-            package_version="eval",
-            created_at=datetime.now(UTC),
-            device="cpu",
-            asr_model=reference,
-            asr_compute_type="n/a",
-            diarization_model=reference,
-            engine_versions={},
-            parameters={},
-        ),
-        language="en",
-        speakers=[],
-        segments=segments,
-        warnings=[],
+        recording=recording, provenance=provenance, language="en", speakers=speakers, segments=segments, warnings=[]
     )
 
 
