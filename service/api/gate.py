@@ -8,6 +8,8 @@ anything but an upload (which streams to disk under its own cap), a body of at m
 
 from __future__ import annotations
 
+import re
+
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +19,9 @@ from .problems import problem_response
 
 JSON_BODY_CAP_BYTES = 16 * 1024  # a job request is a few hundred bytes; names and hints fit many times over
 _UPLOAD = ("POST", "/v1/recordings")
+# The review workspace (service/review/hosted.py) is a page for browsers: its sign-in form and its session
+# cookie stand in for the key, and its own dependency checks them and the job's owner on every request.
+_REVIEW_PATH = re.compile(r"^/v1/jobs/[^/]+/review(/.*)?$")
 
 
 def presented_key(headers: Headers) -> tuple[str | None, bool]:
@@ -47,6 +52,9 @@ class Gate:
                 400, "conflicting_credentials", "send one API key: the Bearer key and the X-API-Key header differ"
             )(scope, receive, send)
             return
+        if _REVIEW_PATH.match(scope["path"]):
+            await self._capped(headers, scope, receive, send)
+            return
         owner = owner_of(self.service.store, key) if key else None
         if owner is None:
             client = scope["client"][0] if scope.get("client") else None
@@ -58,6 +66,9 @@ class Gate:
         if (scope["method"], scope["path"].rstrip("/")) == _UPLOAD:
             await self.app(scope, receive, send)
             return
+        await self._capped(headers, scope, receive, send)
+
+    async def _capped(self, headers: Headers, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _capped_body(headers, receive)
         if body is None:
             await problem_response(413, "body_too_large", f"request bodies are limited to {JSON_BODY_CAP_BYTES // 1024} KB")(
