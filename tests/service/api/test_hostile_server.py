@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,26 +21,11 @@ import pytest
 from tests.headers import malformed_recordings
 from tests.samples import tone, wav_header
 from tests.service.api.test_server import Server, auth, make_server
-from tests.service.cli.test_commands import ALLIANCE, ROOT, alliance
+from tests.service.cli.test_commands import alliance
 
 SENTINEL = "Zebulon_Quargstein"  # in every client-supplied field; must reach no log
 PATIENT_FILE = f"Emma_Smith_visit_{SENTINEL}.wav"
 STABLE_CODES = {"unsupported_audio", "audio_limit", "truncated_audio", "empty_recording", "upload_too_large", "invalid_input"}
-
-
-class DebugServer(Server):
-    def start(self) -> None:
-        log = (self.data_dir / "server.log").open("ab")
-        self.process = subprocess.Popen([*ALLIANCE, "--debug", "serve"], env=self.env, cwd=ROOT, stdout=log, stderr=log)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log()
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.3)
-        pytest.fail(f"the server did not start:\n{self.log()}")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("hostile")
     (root / "no-models").mkdir()
     made = make_server(root, root / "no-models", ALLIANCE_MAX_UPLOAD_BYTES="2000000")
-    running = DebugServer(made.data_dir, made.env, made.port)
+    running = Server(made.data_dir, made.env, made.port, flags=("--debug",), startup_s=90.0)
     running.start()
     yield running
     running.stop()

@@ -37,6 +37,8 @@ class Server:
     env: dict[str, str]
     port: int
     process: subprocess.Popen[bytes] | None = None
+    flags: tuple[str, ...] = ()  # global CLI flags before "serve" (--debug)
+    startup_s: float = 60.0
 
     @property
     def url(self) -> str:
@@ -44,8 +46,8 @@ class Server:
 
     def start(self) -> None:
         log = (self.data_dir / "server.log").open("ab")
-        self.process = subprocess.Popen([*ALLIANCE, "serve"], env=self.env, cwd=ROOT, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
+        self.process = subprocess.Popen([*ALLIANCE, *self.flags, "serve"], env=self.env, cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.monotonic() + self.startup_s
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log()
             try:
