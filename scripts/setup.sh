@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # espeak-ng and sox synthesize and shape the speech the tests and benchmarks use;
 # chromium opens the batch summary.html in a test, as a coordinator's browser would, and chromium-driver lets
 # Selenium drive it through the review workspace's browser tests;
-# wrk is the load generator scripts/bench_service.py saturates the server with.
-DEBIAN_PACKAGES=(espeak-ng sox chromium chromium-driver wrk)
+# wrk is the load generator scripts/bench_service.py saturates the server with;
+# redis-server and postgresql are the broker and database the scale-out tests start on loopback ports.
+DEBIAN_PACKAGES=(espeak-ng sox chromium chromium-driver wrk redis-server postgresql)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
