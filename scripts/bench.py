@@ -79,7 +79,7 @@ def synthesize(minutes: float, path: Path) -> Path:
     return path
 
 
-def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float]:
+def worker(audio_path: Path, models_dir: Path, asr_name: str, compare: bool = True) -> dict[str, float]:
     """One measurement in a fresh process, so peak RSS belongs to this run alone."""
     import soundfile as sf
 
@@ -101,6 +101,14 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     transcript = pipeline.run(audio_path, options)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     timings = transcript.provenance.timings_s
+    measured = {
+        "duration_s": transcript.recording.duration_s,
+        **{f"stage_{k}": v for k, v in timings.items()},
+        "peak_rss_mb": peak_rss_mb,
+        "segments": len(transcript.segments),
+    }
+    if not compare:
+        return measured
 
     # The same engines, already loaded, timed alone on the same waveform with the same options.
     transcriber, diarizer = pipeline.engines("cpu", *pipeline.resolve_models(asr_name))
@@ -119,14 +127,11 @@ def worker(audio_path: Path, models_dir: Path, asr_name: str) -> dict[str, float
     stock_steps = time_diarization(stock.engine, waveform)
 
     return {
-        "duration_s": transcript.recording.duration_s,
-        **{f"stage_{k}": v for k, v in timings.items()},
+        **measured,
         "raw_asr_s": raw_asr_s,
         "raw_diarization_s": ours["total"],
         **{f"ours_{k}": v for k, v in ours.items()},
         **{f"stock_{k}": v for k, v in stock_steps.items()},
-        "peak_rss_mb": peak_rss_mb,
-        "segments": len(transcript.segments),
     }
 
 
@@ -153,11 +158,13 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
     # The transcript path (decode, ASR, diarization, attribution) against the raw engines; model
     # loading happens once per process and the analysis stage (speech map, rules) is reported apart.
     pipeline_s = sum(v for k, v in m.items() if k.startswith("stage_") and k not in ("stage_load_models", "stage_analyze"))
-    engines_s = m["raw_asr_s"] + m["raw_diarization_s"]
-    overhead_s = pipeline_s - engines_s
     duration = m["duration_s"]
-    # What the whole path would take with stock pyannote in place of ours (same process, same audio).
-    stock_pipeline_s = pipeline_s - m["stage_diarize"] + m["stock_total"]
+    compared = "stock_total" in m
+    if compared:
+        overhead_s = pipeline_s - m["raw_asr_s"] - m["raw_diarization_s"]
+        # What the whole path would take with stock pyannote in place of ours (same process, same audio).
+        stock_pipeline_s = pipeline_s - m["stage_diarize"] + m["stock_total"]
+    skipped = "(not run)"
     return {
         "size": size,
         "audio min": f"{minutes:g}",
@@ -167,13 +174,18 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
         "attribute s": f"{m['stage_attribute']:.2f}",
         "pipeline s": f"{pipeline_s:.1f}",
         "RTF": f"{pipeline_s / duration:.3f}",
-        "RTF w/ stock": f"{stock_pipeline_s / duration:.3f}",
-        "stock seg/emb/all s": f"{m['stock_segmentation']:.1f}/{m['stock_embeddings']:.1f}/{m['stock_total']:.1f}",
-        "ours seg/emb/all s": f"{m['ours_segmentation']:.1f}/{m['ours_embeddings']:.1f}/{m['ours_total']:.1f}",
-        "diar RTF stock/ours": f"{m['stock_total'] / duration:.3f}/{m['ours_total'] / duration:.3f}",
-        "raw asr s": f"{m['raw_asr_s']:.1f}",
-        "raw diar s": f"{m['raw_diarization_s']:.1f}",
-        "overhead": f"{overhead_s:+.1f} s ({100 * overhead_s / pipeline_s:+.1f} %)",
+        "diar RTF": f"{m['stage_diarize'] / duration:.3f}",
+        "RTF w/ stock": f"{stock_pipeline_s / duration:.3f}" if compared else skipped,
+        "stock seg/emb/all s": (
+            f"{m['stock_segmentation']:.1f}/{m['stock_embeddings']:.1f}/{m['stock_total']:.1f}" if compared else skipped
+        ),
+        "ours seg/emb/all s": (
+            f"{m['ours_segmentation']:.1f}/{m['ours_embeddings']:.1f}/{m['ours_total']:.1f}" if compared else skipped
+        ),
+        "diar RTF stock/ours": f"{m['stock_total'] / duration:.3f}/{m['ours_total'] / duration:.3f}" if compared else skipped,
+        "raw asr s": f"{m['raw_asr_s']:.1f}" if compared else skipped,
+        "raw diar s": f"{m['raw_diarization_s']:.1f}" if compared else skipped,
+        "overhead": f"{overhead_s:+.1f} s ({100 * overhead_s / pipeline_s:+.1f} %)" if compared else skipped,
         "analyze s": f"{m.get('stage_analyze', 0.0):.1f}",
         "peak RSS MB": f"{m['peak_rss_mb']:.0f}",
         "model load s": f"{m['stage_load_models']:.1f}",
@@ -184,16 +196,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
     parser.add_argument("--sizes", nargs="+", default=["small", "large-v3-turbo"], choices=["tiny", "small", "large-v3-turbo"])
+    parser.add_argument(
+        "--compare-minutes",
+        type=float,
+        nargs="*",
+        help="lengths on which the raw engines and stock pyannote are also timed (default: every length); "
+        "stock pyannote on an hour takes about as long as the hour on 2 cores",
+    )
     parser.add_argument("--work-dir", type=Path, default=ROOT / "bench-out")
-    parser.add_argument("--worker", nargs=3, metavar=("AUDIO", "MODELS", "ASR_NAME"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, metavar=("AUDIO", "MODELS", "ASR_NAME", "COMPARE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     logging.getLogger("audio_pipeline").setLevel(logging.WARNING)
 
     if args.worker:
-        audio_path, models_dir, asr_name = args.worker
-        sys.stdout.write(json.dumps(worker(Path(audio_path), Path(models_dir), asr_name)) + "\n")
+        audio_path, models_dir, asr_name, compare = args.worker
+        sys.stdout.write(json.dumps(worker(Path(audio_path), Path(models_dir), asr_name, compare == "1")) + "\n")
         return 0
 
     from rich.console import Console
@@ -206,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     if not (models_dir / "pyannote").exists():
         build_diarization(models_dir)
+    compare_minutes = args.minutes if args.compare_minutes is None else args.compare_minutes
     rows = []
     for size in args.sizes:
         asr_name = f"bench-{size}"
@@ -217,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             if not audio_path.exists():
                 synthesize(minutes, audio_path)
             logger.info("measuring %s on %g min", size, minutes)
+            compare = "1" if minutes in compare_minutes else "0"
             out = subprocess.run(
-                [sys.executable, __file__, "--worker", str(audio_path), str(models_dir), asr_name],
+                [sys.executable, __file__, "--worker", str(audio_path), str(models_dir), asr_name, compare],
                 check=True,
                 capture_output=True,
                 text=True,
