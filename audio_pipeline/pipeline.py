@@ -226,6 +226,7 @@ class TranscriptionPipeline:
                 max_new_tokens=asr_options.max_new_tokens,
                 keep_non_speech_tags=asr_options.keep_non_speech_tags,
                 temperature_fallback=asr_options.temperature_fallback,
+                batch_size=getattr(transcriber, "batch_size", 0),  # a substituted transcriber never batches
             ),
             diarization=DiarizationParameters(
                 num_speakers=hint.num_speakers,

@@ -61,6 +61,9 @@ class AsrParameters(_Model):
     temperature_fallback: bool
     word_timestamps: bool = True
     vad_filter: bool = True
+    # 0: sequential decoding; N: faster-whisper's BatchedInferencePipeline, N windows at once, each
+    # without the previous window's text (its words can differ, so the transcript says which ran).
+    batch_size: int = 0
 
 
 class DiarizationParameters(_Model):
