@@ -14,6 +14,7 @@ from .jobs.queue import SqlJobQueue
 from .jobs.supervisor import Supervisor
 from .keys import any_keys
 from .logs import configure, uvicorn_log_config
+from .migrate import ensure_migrated
 from .settings import ServiceSettings
 from .storage import FileStorage
 from .store import Store
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 def open_state(settings: ServiceSettings) -> ServiceState:
     root = settings.service_path()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store = Store(settings.database())
+    store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
     return ServiceState(settings, store, SqlJobQueue(store), FileStorage(root))
 
 

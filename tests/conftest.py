@@ -14,6 +14,7 @@ import soundfile as sf
 
 import audio_pipeline  # noqa: F401  (switches telemetry off before anything imports pyannote)
 from audio_pipeline.transcribe import WhisperTranscriber
+from service.store import Store
 from tests.servers import PostgresServer
 
 _LOOPBACK = ("127.", "::1", "localhost")
@@ -90,6 +91,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'alliance.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    """The service's store on each database kind, migrated as 'alliance db upgrade' would."""
+    from service.migrate import upgrade
+
+    made = Store(database_url)
+    upgrade(made)
+    return made
 
 
 @pytest.fixture(scope="module")
