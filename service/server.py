@@ -16,7 +16,7 @@ from .keys import any_keys
 from .logs import configure, uvicorn_log_config
 from .migrate import ensure_migrated
 from .settings import ServiceSettings
-from .storage import FileStorage
+from .storage import open_storage
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def open_state(settings: ServiceSettings) -> ServiceState:
     root = settings.service_path()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
-    return ServiceState(settings, store, SqlJobQueue(store), FileStorage(root))
+    return ServiceState(settings, store, SqlJobQueue(store), open_storage(root))
 
 
 def check_safe(settings: ServiceSettings, store: Store) -> None:

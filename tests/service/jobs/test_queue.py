@@ -8,7 +8,7 @@ from pathlib import Path
 from service.crud import purge_expired
 from service.jobs.queue import SqlJobQueue
 from service.settings import ServiceSettings
-from service.storage import FileStorage
+from service.storage import SharedFolderStorage
 from service.store import Job, Recording, Store, utcnow
 
 
@@ -56,7 +56,7 @@ def test_cancelling_a_running_job_stops_it_at_its_next_report(store: Store) -> N
 
 def test_retention_purges_old_recordings_and_their_results(store: Store, tmp_path: Path) -> None:
     store, queue, rec = setup(store)
-    storage = FileStorage(tmp_path / "files")
+    storage = SharedFolderStorage(tmp_path / "files")
     storage.audio(rec).write_bytes(b"audio")
     job = queue.enqueue("a", rec, {})
     queue.claim("w1")
