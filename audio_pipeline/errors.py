@@ -108,6 +108,19 @@ class EngineError(AllianceError):
     exit_code = 4
 
 
+class DatabaseError(AllianceError):
+    """The service's database cannot be used as it is: unreachable, or not at this release's schema."""
+
+    code = "database_error"
+    exit_code = 5
+
+
+class DatabaseNotMigratedError(DatabaseError):
+    """The schema is missing, from an older release, or newer than this code; the message names the fix."""
+
+    code = "database_not_migrated"
+
+
 def decode_error(exc: BaseException) -> AllianceError:
     """Map a decoder's exception (PyAV/FFmpeg, soundfile) to ours."""
     import av

@@ -8,7 +8,6 @@ in between leaves a row pointing at nothing, never a file that nothing points at
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ from sqlalchemy import select
 
 from .jobs.queue import JobQueue
 from .settings import ServiceSettings
-from .storage import FileStorage
+from .storage import Storage
 from .store import AuditEvent, Job, Recording, Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ def jobs_of(store: Store, recording_id: str) -> list[Job]:
         return list(session.scalars(select(Job).where(Job.recording_id == recording_id)))
 
 
-def _remove_job(store: Store, storage: FileStorage, job_id: str) -> None:
+def _remove_job(store: Store, storage: Storage, job_id: str) -> None:
     storage.delete_results(job_id)
     with store.session() as session:
         found = session.get(Job, job_id)
@@ -43,13 +42,13 @@ def _remove_job(store: Store, storage: FileStorage, job_id: str) -> None:
             session.delete(found)
 
 
-def delete_job(store: Store, storage: FileStorage, queue: JobQueue, job_id: str) -> None:
+def delete_job(store: Store, storage: Storage, queue: JobQueue, job_id: str) -> None:
     """Cancel a job if it runs, then remove its results and its row."""
     queue.cancel(job_id)
     _remove_job(store, storage, job_id)
 
 
-def delete_recording(store: Store, storage: FileStorage, queue: JobQueue, recording_id: str) -> None:
+def delete_recording(store: Store, storage: Storage, queue: JobQueue, recording_id: str) -> None:
     """A recording, its audio, and every job and result made from it."""
     for job in jobs_of(store, recording_id):
         delete_job(store, storage, queue, job.id)
@@ -60,7 +59,7 @@ def delete_recording(store: Store, storage: FileStorage, queue: JobQueue, record
             session.delete(recording)
 
 
-def release_audio(store: Store, storage: FileStorage, recording_id: str) -> None:
+def release_audio(store: Store, storage: Storage, recording_id: str) -> None:
     """Retention: the raw audio goes once no open job still needs it."""
     with store.session() as session:
         waiting = session.scalars(
@@ -73,7 +72,7 @@ def release_audio(store: Store, storage: FileStorage, recording_id: str) -> None
     storage.delete_audio(recording_id)
 
 
-def purge_expired(store: Store, storage: FileStorage, settings: ServiceSettings) -> int:
+def purge_expired(store: Store, storage: Storage, settings: ServiceSettings) -> int:
     """Recordings older than the retention age go with their audio, their jobs and every result.
 
     A job still running is asked to stop and its recording is purged on a later pass.
@@ -105,7 +104,7 @@ def purge_expired(store: Store, storage: FileStorage, settings: ServiceSettings)
     return purged
 
 
-def purge_orphans(store: Store, storage: FileStorage, grace_s: float) -> int:
+def purge_orphans(store: Store, storage: Storage, grace_s: float) -> int:
     """Audio and result folders that no row points at, older than the grace period, are deleted.
 
     Uploads commit their row and file together, but a crash between the file's move and the commit can
@@ -117,17 +116,14 @@ def purge_orphans(store: Store, storage: FileStorage, grace_s: float) -> int:
         recordings = set(session.scalars(select(Recording.id)))
         jobs = set(session.scalars(select(Job.id)))
     removed = 0
-    for path in list(storage.recordings.iterdir()) + list(storage.results.iterdir()):
-        known = recordings if path.parent == storage.recordings else jobs
-        try:
-            if path.name in known or path.lstat().st_mtime > cutoff:
-                continue
-        except FileNotFoundError:
+    for item in storage.stored():
+        known = recordings if item.kind == "audio" else jobs
+        if item.id in known or item.modified > cutoff:
             continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
+        if item.kind == "audio":
+            storage.delete_audio(item.id)
         else:
-            path.unlink(missing_ok=True)
+            storage.delete_results(item.id)
         removed += 1
     if removed:
         logger.warning("removed %d stored file(s) that no recording or job referred to", removed)

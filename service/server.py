@@ -14,8 +14,9 @@ from .jobs.queue import SqlJobQueue
 from .jobs.supervisor import Supervisor
 from .keys import any_keys
 from .logs import configure, uvicorn_log_config
+from .migrate import ensure_migrated
 from .settings import ServiceSettings
-from .storage import FileStorage
+from .storage import open_storage
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,8 @@ logger = logging.getLogger(__name__)
 def open_state(settings: ServiceSettings) -> ServiceState:
     root = settings.service_path()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store = Store(settings.database())
-    return ServiceState(settings, store, SqlJobQueue(store), FileStorage(root))
+    store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
+    return ServiceState(settings, store, SqlJobQueue(store), open_storage(root))
 
 
 def check_safe(settings: ServiceSettings, store: Store) -> None:

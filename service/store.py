@@ -1,6 +1,8 @@
 """The service's durable state: API keys, recordings, jobs and the audit trail, through SQLAlchemy.
 
-SQLite by default (one file under the service data folder); PostgreSQL is a URL change.
+SQLite by default (one file under the service data folder); PostgreSQL 15+ through psycopg 3
+(``postgresql+psycopg://``). Alembic migrations (service/migrations) own the schema: this module
+describes the tables, ``service.migrate`` creates and upgrades them.
 Rows hold ids, hashes, sizes, states and stable error codes: never file names or transcript text.
 """
 
@@ -11,10 +13,20 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, TypeDecorator, UniqueConstraint, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -40,7 +52,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        if value is None:
+            return None
+        # PostgreSQL answers in the session's zone; the service's connections ask for UTC, and this holds either way.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -62,7 +77,8 @@ class Recording(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner: Mapped[str] = mapped_column(String(100), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    # 64-bit: uploads reach 2 GiB, one past PostgreSQL's INTEGER (SQLite's INTEGER is 64-bit already; migration 0002).
+    size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     duration_s: Mapped[float | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -103,19 +119,38 @@ class AuditEvent(Base):
     outcome: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+def database_url(url: str) -> str:
+    """``postgresql://`` (and Heroku-style ``postgres://``) mean psycopg 3 here, the one PostgreSQL driver installed."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
 class Store:
+    """The engine and sessions for one database. It does not create tables: ``service.migrate`` does."""
+
     def __init__(self, url: str) -> None:
+        url = database_url(url)
         sqlite = url.startswith("sqlite")
         # Routes run in a pool of up to 40 threads; a smaller connection pool would open and close a connection
         # (with its pragmas) for every request past the fifth.
-        pool = {"pool_size": 40, "max_overflow": 10} if sqlite and ":memory:" not in url else {}
-        self.engine: Engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, **pool)
+        if sqlite:
+            pool: dict[str, Any] = {"pool_size": 40, "max_overflow": 10} if ":memory:" not in url else {}
+            connect_args: dict[str, Any] = {"timeout": 30}
+        else:
+            # PostgreSQL counts connections across every API and worker process (100 by default): keep few open,
+            # allow bursts, and drop connections the server closed (a restart) instead of failing a request.
+            pool = {"pool_size": 5, "max_overflow": 35, "pool_pre_ping": True}
+            connect_args = {"options": "-c timezone=UTC", "connect_timeout": 10}
+        self.engine: Engine = create_engine(url, connect_args=connect_args, **pool)
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
-        database = self.engine.url.database
-        if sqlite and database and Path(database).exists():
-            os.chmod(database, 0o600)  # SQLite gives its -wal and -shm files the same mode
+            database = self.engine.url.database
+            if database and database != ":memory:":
+                with self.engine.connect():
+                    pass  # creates the file now, so it is owner-only before any row is written
+                os.chmod(database, 0o600)  # SQLite gives its -wal and -shm files the same mode
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -14,6 +14,8 @@ import soundfile as sf
 
 import audio_pipeline  # noqa: F401  (switches telemetry off before anything imports pyannote)
 from audio_pipeline.transcribe import WhisperTranscriber
+from service.store import Store
+from tests.servers import PostgresServer
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
@@ -66,6 +68,45 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkAttempts]:
     yield attempts
     if attempts:
         pytest.fail(f"test tried to use the network: {attempts}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the session, started only if a test asks for it (run as 'nobody' under root)."""
+    try:
+        server = PostgresServer.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+DATABASES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind the service supports: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'alliance.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    """The service's store on each database kind, migrated as 'alliance db upgrade' would."""
+    from service.migrate import upgrade
+
+    made = Store(database_url)
+    upgrade(made)
+    return made
+
+
+@pytest.fixture(scope="module")
+def postgres_database(postgres_server: PostgresServer) -> str:
+    """A fresh PostgreSQL database shared by one test module (for servers a module starts once)."""
+    return postgres_server.new_database("m")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from ..jobs.queue import JobQueue
 from ..keys import owner_of
 from ..settings import ServiceSettings
-from ..storage import FileStorage
+from ..storage import Storage
 from ..store import Job, Recording, Store
 from .problems import Problem, not_found
 
@@ -25,7 +25,7 @@ class ServiceState:
     settings: ServiceSettings
     store: Store
     queue: JobQueue
-    storage: FileStorage
+    storage: Storage
     workers_alive: Callable[[], bool] = lambda: True
 
 

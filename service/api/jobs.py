@@ -126,7 +126,7 @@ def transcript(
     if job.state != "succeeded":
         raise Problem(409, "not_ready", f"the job is {job.state}; the transcript exists once it has succeeded")
     try:
-        text = service.storage.transcript(job_id).read_text(encoding="utf-8")
+        text = service.storage.read_transcript(job_id)
     except FileNotFoundError:
         raise Problem(410, "transcript_purged", "this transcript was removed by the retention policy") from None
     service.store.audit(

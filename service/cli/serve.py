@@ -27,12 +27,15 @@ def serve(
     workers: Annotated[int | None, typer.Option(min=1, help="Job worker processes (default ALLIANCE_SERVICE_WORKERS).")] = None,
 ) -> None:
     """Run the HTTP API with its job workers (closed by default: loopback, API keys required)."""
+    from ..migrate import ensure_migrated
     from ..server import serve as run_server
     from ..settings import ServiceSettings
 
     with user_errors():
         overrides = {"service_host": host, "service_port": port, "service_workers": workers}
         settings = ServiceSettings.with_overrides({k: v for k, v in overrides.items() if v is not None})
+        settings.service_path().mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_migrated(settings)  # before anything is printed: an out-of-date database is the one line shown
         typer.echo(f"alliance API on http://{settings.service_host}:{settings.service_port} (docs at /docs)", err=True)
         run_server(settings, logging.getLogger().getEffectiveLevel())
 
@@ -59,7 +62,9 @@ def keys_list() -> None:
     """List keys (ids and owners; never the keys)."""
     from ..keys import list_keys
 
-    for key in list_keys(_service_store()):
+    with user_errors():
+        keys = list_keys(_service_store())
+    for key in keys:
         revoked = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         typer.echo(f"{key.id}\t{key.owner}\t{key.created_at:%Y-%m-%d}\t{revoked}")
 

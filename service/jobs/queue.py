@@ -47,10 +47,20 @@ class SqlJobQueue:
         return job
 
     def claim(self, worker: str) -> ClaimedJob | None:
-        """Take the oldest queued job; the conditional update makes two workers never take the same one."""
+        """Take the oldest queued job; never the same one as another worker, in this process or any other.
+
+        PostgreSQL locks the row it picks and skips rows other claimers hold (FOR UPDATE SKIP LOCKED), so several
+        API or worker processes claim different jobs without waiting on each other. SQLite has no row locks (the
+        clause is left out there): it serialises writers, and the conditional update below makes a second claimer
+        of the same row update nothing.
+        """
         with self.store.session() as session:
             job_id = session.scalars(
-                select(Job.id).where(Job.state == "queued").order_by(Job.created_at, Job.id).limit(1)
+                select(Job.id)
+                .where(Job.state == "queued")
+                .order_by(Job.created_at, Job.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
             ).first()
             if job_id is None:
                 return None

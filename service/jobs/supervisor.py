@@ -10,7 +10,7 @@ from multiprocessing.process import BaseProcess
 
 from .. import crud
 from ..settings import ServiceSettings
-from ..storage import FileStorage
+from ..storage import Storage
 from ..store import Store
 from .queue import SqlJobQueue
 from .worker import run_worker
@@ -21,7 +21,7 @@ _RETENTION_EVERY_S = 3600.0
 
 
 class Supervisor:
-    def __init__(self, settings: ServiceSettings, store: Store, storage: FileStorage, log_level: int) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store, storage: Storage, log_level: int) -> None:
         self.settings, self.store, self.storage = settings, store, storage
         self.queue = SqlJobQueue(store)
         self.log_level = log_level

@@ -13,7 +13,7 @@ from .. import crud
 from ..logs import exception_chain
 from ..processes import setup_child
 from ..settings import ServiceSettings
-from ..storage import FileStorage
+from ..storage import Storage, open_storage
 from ..store import Store
 from .queue import ClaimedJob, JobQueue, SqlJobQueue
 
@@ -60,7 +60,7 @@ def _work(name: str, settings: ServiceSettings) -> None:
 
     store = Store(settings.database())
     queue = SqlJobQueue(store)
-    storage = FileStorage(settings.service_path())
+    storage = open_storage(settings.service_path())
     pipeline = TranscriptionPipeline(settings)
     while True:
         job = queue.claim(name)
@@ -71,7 +71,7 @@ def _work(name: str, settings: ServiceSettings) -> None:
 
 
 def run_job(
-    job: ClaimedJob, pipeline: object, queue: JobQueue, store: Store, storage: FileStorage, settings: ServiceSettings
+    job: ClaimedJob, pipeline: object, queue: JobQueue, store: Store, storage: Storage, settings: ServiceSettings
 ) -> None:
     from audio_pipeline.pipeline import TranscriptionPipeline
 

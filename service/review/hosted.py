@@ -139,7 +139,7 @@ def _job(service: ServiceState, owner: str, job_id: str) -> Job:
     job = owned(service, Job, owner, job_id)  # another owner's job answers 404, as one that never existed
     if job.state != "succeeded":
         raise Problem(409, "not_ready", f"the job is {job.state}; it can be reviewed once it has succeeded")
-    if not service.storage.transcript(job_id).is_file():
+    if not service.storage.has_transcript(job_id):
         raise Problem(410, "transcript_purged", "this transcript was removed by the retention policy")
     return job
 

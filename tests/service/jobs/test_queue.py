@@ -1,4 +1,4 @@
-"""The durable queue and retention, against a real SQLite database."""
+"""The durable queue and retention, against real SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ from pathlib import Path
 from service.crud import purge_expired
 from service.jobs.queue import SqlJobQueue
 from service.settings import ServiceSettings
-from service.storage import FileStorage
+from service.storage import SharedFolderStorage
 from service.store import Job, Recording, Store, utcnow
 
 
-def setup(tmp_path: Path) -> tuple[Store, SqlJobQueue, str]:
-    store = Store(f"sqlite:///{tmp_path / 'jobs.db'}")
+def setup(store: Store) -> tuple[Store, SqlJobQueue, str]:
     with store.session() as session:
         session.add(Recording(id="rec_1", owner="a", sha256="0" * 64, size_bytes=1, duration_s=1.0))
     return store, SqlJobQueue(store), "rec_1"
 
 
-def test_a_job_is_claimed_once_and_closed_once(tmp_path: Path) -> None:
-    _, queue, rec = setup(tmp_path)
+def test_a_job_is_claimed_once_and_closed_once(store: Store, tmp_path: Path) -> None:
+    _, queue, rec = setup(store)
     job = queue.enqueue("a", rec, {})
     claimed = queue.claim("w1")
     assert claimed is not None and claimed.id == job.id and claimed.attempt == 1
@@ -28,11 +27,12 @@ def test_a_job_is_claimed_once_and_closed_once(tmp_path: Path) -> None:
     assert queue.report(job.id, "transcribe", 40)
     assert queue.succeed(job.id)
     assert not queue.succeed(job.id), "closed jobs stay closed"
-    assert (tmp_path / "jobs.db").stat().st_mode & 0o077 == 0
+    if store.engine.dialect.name == "sqlite":
+        assert (tmp_path / "alliance.db").stat().st_mode & 0o077 == 0
 
 
-def test_crashed_jobs_are_requeued_a_bounded_number_of_times(tmp_path: Path) -> None:
-    store, queue, rec = setup(tmp_path)
+def test_crashed_jobs_are_requeued_a_bounded_number_of_times(store: Store) -> None:
+    store, queue, rec = setup(store)
     job = queue.enqueue("a", rec, {})
     for attempt in (1, 2):
         claimed = queue.claim("w1")
@@ -45,8 +45,8 @@ def test_crashed_jobs_are_requeued_a_bounded_number_of_times(tmp_path: Path) -> 
         assert failed is not None and failed.state == "failed" and failed.error_code == "worker_crashed"
 
 
-def test_cancelling_a_running_job_stops_it_at_its_next_report(tmp_path: Path) -> None:
-    _, queue, rec = setup(tmp_path)
+def test_cancelling_a_running_job_stops_it_at_its_next_report(store: Store) -> None:
+    _, queue, rec = setup(store)
     job = queue.enqueue("a", rec, {})
     queue.claim("w1")
     assert queue.cancel(job.id)
@@ -54,9 +54,9 @@ def test_cancelling_a_running_job_stops_it_at_its_next_report(tmp_path: Path) ->
     assert not queue.succeed(job.id), "a late result of a cancelled job is dropped"
 
 
-def test_retention_purges_old_recordings_and_their_results(tmp_path: Path) -> None:
-    store, queue, rec = setup(tmp_path)
-    storage = FileStorage(tmp_path / "files")
+def test_retention_purges_old_recordings_and_their_results(store: Store, tmp_path: Path) -> None:
+    store, queue, rec = setup(store)
+    storage = SharedFolderStorage(tmp_path / "files")
     storage.audio(rec).write_bytes(b"audio")
     job = queue.enqueue("a", rec, {})
     queue.claim("w1")
