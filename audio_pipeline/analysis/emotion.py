@@ -10,7 +10,6 @@ a turn; the cue still points at the words as heard.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..datafiles import data_file
@@ -30,6 +30,12 @@ VADER_RESOURCE = f"VADER {version('vaderSentiment')} (vaderSentiment, MIT)"
 _WORD = re.compile(r"[\w']+")
 _ALPHA_WORD = re.compile(r"\b[a-zA-Z]+\b")
 _SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+# A negator reaches over the words of its own clause only: "I don't know, I'm scared" and "I can't
+# tell you how scared I am" are not negated, "I don't think he was frightened" is.
+_CLAUSE_BREAK = re.compile(r"[,;:.?!]|\b(but|and|because|how|what|why|when|if)\b", re.IGNORECASE)
+_NEGATION_WINDOW = 4
+# "can't stop crying", "couldn't help worrying": the negator is on the verb, not on the emotion.
+_UNNEGATING = frozenset({"stop", "help", "hold", "keep", "believe"})
 
 
 @dataclass(frozen=True)
@@ -128,16 +134,7 @@ def _read(text: str, lexicon: Lexicon) -> _Reading:
         # Only the group named w is rewritten when there is one: the rest is context.
         edits += [(*m.span("w" if "w" in pattern.groupindex else 0), meant) for m in pattern.finditer(text)]
     if lexicon.fuzzy_vocabulary:
-        vocabulary = set(lexicon.fuzzy_vocabulary)
-        for m in _ALPHA_WORD.finditer(text):
-            word = m.group(0).lower()
-            if len(word) < lexicon.fuzzy_min_length or word in vocabulary or word in lexicon.fuzzy_ordinary:
-                continue
-            if word in english_words():
-                continue  # a real English word is what was said, not a mishearing ("going" is not "growing")
-            close = difflib.get_close_matches(word, lexicon.fuzzy_vocabulary, n=1, cutoff=lexicon.fuzzy_cutoff)
-            if close:
-                edits.append((m.start(), m.end(), close[0]))
+        edits += _fuzzy_edits(text, lexicon)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -162,9 +159,51 @@ def _read(text: str, lexicon: Lexicon) -> _Reading:
     return _Reading("".join(out), tuple(starts), tuple(ends), heard_as)
 
 
+def _fuzzy_edits(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
+    """Words (and pairs of words a recognizer split: "terra fied", "over whelmed") that are not English
+    but are this close to an emotion word (rapidfuzz's normalized Indel ratio), read as that word."""
+    vocabulary = set(lexicon.fuzzy_vocabulary)
+    cutoff = lexicon.fuzzy_cutoff * 100
+
+    def closest(word: str) -> str | None:
+        if word in vocabulary or word in lexicon.fuzzy_ordinary or word in english_words():
+            return None  # a real English word is what was said, not a mishearing ("going" is not "growing")
+        match = process.extractOne(word, lexicon.fuzzy_vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return None if match is None else str(match[0])
+
+    words = list(_ALPHA_WORD.finditer(text))
+    edits: list[tuple[int, int, str]] = []
+    taken: set[int] = set()
+    for first, second in zip(words, words[1:], strict=False):
+        a, b = first.group(0).lower(), second.group(0).lower()
+        if text[first.end() : second.start()] != " " or a in vocabulary or b in vocabulary:
+            continue
+        if text[max(0, first.start() - 1) : first.start()] == "'" or text[second.end() : second.end() + 1] == "'":
+            continue  # part of a contraction: "she's cared" is not "s" + "cared"
+        joined = a + b
+        meant = joined if joined in vocabulary else closest(joined) if len(joined) >= max(7, lexicon.fuzzy_min_length) else None
+        if meant:
+            edits.append((first.start(), second.end(), meant))
+            taken |= {first.start(), second.start()}
+    for m in words:
+        word = m.group(0).lower()
+        if m.start() in taken or len(word) < lexicon.fuzzy_min_length:
+            continue
+        if meant := closest(word):
+            edits.append((m.start(), m.end(), meant))
+    return edits
+
+
 def _negated(text: str, start: int, negators: frozenset[str]) -> bool:
-    before = _WORD.findall(text[max(0, start - 40) : start].lower())[-3:]
-    return any(w in negators or w.endswith("n't") for w in before)
+    before = text[max(0, start - 60) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    words = _WORD.findall(before.lower())[-_NEGATION_WINDOW:]
+    for i, word in enumerate(words):
+        if (word in negators or word.endswith("n't")) and not _UNNEGATING.intersection(words[i + 1 :]):
+            return True
+    return False
 
 
 def _sentence(text: str, start: int, end: int) -> str:
