@@ -11,6 +11,7 @@ a turn; the cue still points at the words as heard.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -174,7 +175,7 @@ def _fuzzy_edits(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     words = list(_ALPHA_WORD.finditer(text))
     edits: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    for first, second in zip(words, words[1:], strict=False):
+    for first, second in itertools.pairwise(words):
         a, b = first.group(0).lower(), second.group(0).lower()
         if text[first.end() : second.start()] != " " or a in vocabulary or b in vocabulary:
             continue
@@ -220,15 +221,18 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 def _rule_cues(
     reading: _Reading, lexicon: Lexicon, suppressed: list[tuple[int, int]]
 ) -> tuple[list[EmotionCue], list[tuple[int, int]]]:
-    """The rule cues, and the stretches of the read text they claim."""
+    """The rule cues, and the stretches of the read text they claim (a negated emotion word claims its
+    stretch too, so VADER does not read "I don't think he was frightened" as fear after all)."""
     cues: list[EmotionCue] = []
     taken: list[tuple[int, int]] = []
+    negated: list[tuple[int, int]] = []
     for rule in lexicon.rules:
         for match in rule.pattern.finditer(reading.text):
             start, end = match.span()
             if start == end or _overlaps(start, end, suppressed):
                 continue
             if rule.negatable and _negated(reading.text, start, lexicon.negators):
+                negated.append((start, end))
                 continue
             if rule.unless is not None and rule.unless.search(_sentence(reading.text, start, end)):
                 continue
@@ -237,7 +241,7 @@ def _rule_cues(
                 continue
             taken.append((start, end))
             cues.append(_cue(reading, start, end, rule.category, rule.id, rule.family, LEXICON_RESOURCE, rule.weight))
-    return cues, taken
+    return cues, taken + negated
 
 
 def _vader_cues(
