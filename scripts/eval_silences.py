@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         title = TUNING_SETS.get(path, "TUNING set (fit, not generalisation)")
         console.print(emotion_table(evaluate_emotion(path), f"Emotional content, {title}"))
     for path in args.blind or HELD_OUT:
-        title = HELD_OUT.get(path, "held-out set")
+        title = HELD_OUT.get(path) or TUNING_SETS.get(path) or "held-out set"
         console.print(emotion_table(evaluate_emotion(path), f"Emotional content, {title}"))
     return 0
 
