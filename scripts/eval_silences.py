@@ -26,8 +26,9 @@ and per rule family:
   communication-skills teaching material and published examples (NURSE, SPIKES, VR-CoDES cues and
   concerns, empathic opportunities, the Serious Illness Conversation Guide, parents' and children's
   published accounts) with a source per row, plus look-alike non-triggers. Each was written before the
-  rules it first measured and scored blind once; each was then tuned on (set 1 in rounds 2 and 3, set 2
-  and set 3 in round 3), so they are reported as tuning sets now;
+  rules it first measured and scored blind once (sets 1 and 2 with the round-1 rules, set 3 with the
+  round-2 rules); each was then tuned on (set 1 in rounds 2 and 3, set 2 and set 3 in round 3), so they
+  are reported as tuning sets now;
 - blind set 4, emotion_utterances_blind4.csv: written with set 3, before round 3, scored once before
   the round and once after it, never tuned on; its per-row errors were not looked at in between.
 All sets have one author, who had read the rules before writing sets 3 and 4, so phrasing habits are
@@ -62,7 +63,7 @@ TUNING_SETS = {
     DATA / "emotion_utterances.csv": "TUNING set (the project's first 210; fit, not generalisation)",
     DATA / "emotion_utterances_tuning.csv": "TUNING set (own phrasings of issue 21's kinds; fit)",
     DATA / "emotion_utterances_blind.csv": "set 1, TUNED ON (blind for round 1; tuned on in rounds 2 and 3)",
-    DATA / "emotion_utterances_blind2.csv": "set 2, TUNED ON (blind for round 2; tuned on in round 3)",
+    DATA / "emotion_utterances_blind2.csv": "set 2, TUNED ON (blind for round 1; guided round 2; tuned on in round 3)",
     DATA / "emotion_utterances_blind3.csv": "set 3, TUNED ON (scored blind once before round 3, then tuned on)",
 }
 HELD_OUT = {
