@@ -316,10 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     # Figures on the tuning sets show fit: the rules were written from them. The blind set was
     # written before the rules were changed and was never tuned on: its figures show generalisation.
     for path in args.tuning or TUNING_SETS:
-        title = TUNING_SETS.get(path, "TUNING set (fit, not generalisation)")
+        title = TUNING_SETS.get(path.resolve(), "TUNING set (fit, not generalisation)")
         console.print(emotion_table(evaluate_emotion(path), f"Emotional content, {title}"))
     for path in args.blind or HELD_OUT:
-        title = HELD_OUT.get(path) or TUNING_SETS.get(path) or "held-out set"
+        title = HELD_OUT.get(path.resolve()) or TUNING_SETS.get(path.resolve()) or "held-out set"
         console.print(emotion_table(evaluate_emotion(path), f"Emotional content, {title}"))
     return 0
 
