@@ -153,7 +153,8 @@ class EmotionCue(_Model):
     family: str = Field(
         "emotion_lexicon",
         description="Rule family that fired: emotion_lexicon, bad_news_pattern, prognosis_question, distress_pattern, "
-        "guilt_pattern, hope_pattern, naming_pattern, nonverbal_tag, or vader (sentence-level negative affect).",
+        "guilt_pattern, anger_pattern, child_voice_pattern, hope_pattern, naming_pattern, nonverbal_tag, or vader "
+        "(sentence-level negative affect).",
     )
     resource: str = Field("alliance emotion lexicon", description="The rule data or library the cue comes from.")
     weight: float | None = Field(None, ge=0, le=1, description="How strongly this cue alone signals emotion.")
