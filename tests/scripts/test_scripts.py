@@ -21,6 +21,11 @@ def test_eval_silences_prints_its_table() -> None:
     for line in ("pauses >= 5 s: sensitivity", "boundary error, median", "Silence candidates: precision",
                  "Emotional content, TUNING set", "BLIND"):  # fmt: skip
         assert line in result.stdout
+    # Every labelled emotion set is reported on its own, the tuned-on blind sets as tuned on.
+    for name in ("emotion_utterances.csv", "emotion_utterances_tuning.csv", "emotion_utterances_blind.csv",
+                 "emotion_utterances_blind2.csv", "emotion_utterances_blind3.csv", "emotion_utterances_blind4.csv"):  # fmt: skip
+        assert name in result.stdout
+    assert result.stdout.count("TUNED ON") == 3
 
 
 def test_make_synthetic_consults_writes_audio_and_truth(tmp_path: Path) -> None:
