@@ -3,9 +3,10 @@ sentence-level negative affect.
 
 Each cue keeps its exact character span, the rule family and the resource that produced it, so a
 coder sees why a segment was flagged. Rules are data, not code: sites can add their own phrasing
-without a release. Before the rules run, words a recognizer commonly mishears ("she's cared") and
-words one edit away from an emotion word are read as that word, so one mangled word does not hide
-a turn; the cue still points at the words as heard.
+without a release. Before the rules run, words a recognizer commonly mishears ("she's cared"), and
+words or split word pairs ("terra fied") that are not English but close to an emotion word (rapidfuzz),
+are read as that word, so one mangled word does not hide a turn; the cue still points at the words
+as heard.
 """
 
 from __future__ import annotations
