@@ -94,8 +94,12 @@ class WordOrderer:
 def _load_whisper(path: str, device: str, compute_type: str, cpu_threads: int) -> object:
     from faster_whisper import WhisperModel
 
+    from .whisper_features import use_block_features
+
     try:
-        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+        whisper = WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+        use_block_features(whisper)  # peak memory must not grow with the recording's length
+        return whisper
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelLoadError(
             f"the ASR model could not be loaded on {device} with {compute_type} ({exc.__class__.__name__}); "
