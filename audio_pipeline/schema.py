@@ -153,14 +153,20 @@ class EmotionCue(_Model):
     family: str = Field(
         "emotion_lexicon",
         description="Rule family that fired: emotion_lexicon, bad_news_pattern, prognosis_question, distress_pattern, "
-        "guilt_pattern, anger_pattern, child_voice_pattern, hope_pattern, naming_pattern, nonverbal_tag, or vader "
-        "(sentence-level negative affect).",
+        "guilt_pattern, anger_pattern, child_voice_pattern, hope_pattern, naming_pattern, nonverbal_tag, vader "
+        "(sentence-level negative affect), or classifier (the learned witness, logistic regression on word n-grams).",
     )
     resource: str = Field("alliance emotion lexicon", description="The rule data or library the cue comes from.")
     weight: float | None = Field(None, ge=0, le=1, description="How strongly this cue alone signals emotion.")
     vader_compound: float | None = Field(None, ge=-1, le=1, description="VADER compound score of the sentence (vader cues).")
     heard_as: str | None = Field(
         None, description="When a recognizer's word was read as a near or sound-alike emotion word: the word it was read as."
+    )
+    classifier_probability: float | None = Field(
+        None, ge=0, le=1, description="The learned classifier's probability that the sentence is emotional (classifier cues)."
+    )
+    classifier_terms: list[str] | None = Field(
+        None, description="The words that weighed most for the learned classifier's cue, strongest first (classifier cues)."
     )
 
 

@@ -1,5 +1,6 @@
-"""Emotional content per segment: editable rules (data/emotion_lexicon.yaml) plus VADER's
-sentence-level negative affect.
+"""Emotional content per segment: editable rules (data/emotion_lexicon.yaml), VADER's
+sentence-level negative affect, and a learned witness (emotion_classifier.py) for sentences neither
+explained.
 
 Each cue keeps its exact character span, the rule family and the resource that produced it, so a
 coder sees why a segment was flagged. Rules are data, not code: sites can add their own phrasing
@@ -25,6 +26,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from ..datafiles import data_file
 from ..deid.participants import english_words
 from ..schema import Emotion, EmotionCue
+from .emotion_classifier import CLASSIFIER_RESOURCE, DEFAULT_TRAINING, ClassifierSettings, trained
 
 DEFAULT_LEXICON = Path(__file__).with_name("data") / "emotion_lexicon.yaml"
 LEXICON_RESOURCE = "alliance emotion lexicon"
@@ -70,6 +72,21 @@ class Lexicon:
     fuzzy_min_length: int = 5
     fuzzy_cutoff: float = 0.86
     vader: VaderSettings | None = None
+    classifier: ClassifierSettings | None = None
+
+
+def _classifier_settings(section: Any) -> ClassifierSettings | None:
+    if not section:
+        return None
+    training = Path(str(section.get("training", DEFAULT_TRAINING.name)))
+    return ClassifierSettings(
+        # A bare file name is looked up beside the packaged lexicon; a site can point at its own file.
+        training=training if training.is_absolute() else DEFAULT_LEXICON.parent / training,
+        threshold=float(section["threshold"]),
+        weight=float(section["weight"]),
+        strength=float(section.get("strength", 8.0)),
+        top_terms=int(section.get("top_terms", 3)),
+    )
 
 
 @data_file("the emotion lexicon", DEFAULT_LEXICON)
@@ -105,6 +122,7 @@ def load_lexicon(data: Any) -> Lexicon:
             neutral=frozenset(str(w).lower() for w in vader.get("neutral", [])),
             ignore_sentences=re.compile(vader["ignore_sentences"], re.IGNORECASE) if vader.get("ignore_sentences") else None,
         ),
+        classifier=_classifier_settings(data.get("classifier")),
     )
 
 
@@ -268,6 +286,38 @@ def _vader_cues(
     return cues
 
 
+def _classifier_cues(
+    reading: _Reading,
+    lexicon: Lexicon,
+    settings: ClassifierSettings,
+    suppressed: list[tuple[int, int]],
+    claimed: list[tuple[int, int]],
+    cued: list[tuple[int, int]],
+) -> list[EmotionCue]:
+    """Sentences no rule and no VADER score explained that the learned witness finds emotional with high
+    probability. The rules' precision guards still apply: a suppressed stretch (story, idiom, everyday
+    complaint), a negated emotion word, or a sentence VADER is told to ignore gets no classifier cue."""
+    model = trained(settings)
+    cues = []
+    for match in _SENTENCE.finditer(reading.text):
+        sentence = match.group(0).strip()
+        if not sentence:
+            continue
+        start = match.start() + match.group(0).index(sentence)
+        end = start + len(sentence)
+        if _overlaps(start, end, suppressed) or _overlaps(start, end, claimed) or _overlaps(*reading.span(start, end), cued):
+            continue  # guarded, or already explained by a rule or VADER (cued is in the original text's offsets)
+        ignore = lexicon.vader.ignore_sentences if lexicon.vader is not None else None
+        if ignore is not None and ignore.search(sentence):
+            continue
+        probability = model.probability(sentence)
+        if probability >= settings.threshold:
+            cue = _cue(reading, start, end, "learned_emotion", "classifier.logreg", "classifier", CLASSIFIER_RESOURCE, settings.weight)
+            update = {"classifier_probability": round(probability, 3), "classifier_terms": model.top_terms(sentence, settings.top_terms)}
+            cues.append(cue.model_copy(update=update))
+    return cues
+
+
 def _cue(
     reading: _Reading, start: int, end: int, category: str, rule: str, family: str, resource: str, weight: float
 ) -> EmotionCue:
@@ -294,6 +344,8 @@ def detect(text: str, lexicon: Lexicon | None = None) -> Emotion | None:
     cues, claimed = _rule_cues(reading, lexicon, suppressed)
     if lexicon.vader is not None:
         cues += _vader_cues(reading, lexicon.vader, suppressed, claimed)
+    if lexicon.classifier is not None:
+        cues += _classifier_cues(reading, lexicon, lexicon.classifier, suppressed, claimed, [(c.start_char, c.end_char) for c in cues])
     if not cues:
         return None
     cues = [c.model_copy(update={"text": text[c.start_char : c.end_char]}) for c in cues]
