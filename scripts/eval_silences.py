@@ -29,8 +29,12 @@ and per rule family:
   rules it first measured and scored blind once (sets 1 and 2 with the round-1 rules, set 3 with the
   round-2 rules); each was then tuned on (set 1 in rounds 2 and 3, set 2 and set 3 in round 3), so they
   are reported as tuning sets now;
-- blind set 4, emotion_utterances_blind4.csv: written with set 3, before round 3, scored once before
-  the round and once after it, never tuned on; its per-row errors were not looked at in between.
+- set 4, emotion_utterances_blind4.csv: written with set 3, before round 3, scored once before the
+  round and once after it (0.752 / 0.943, the clean figure of round 3); in round 4 it was the held-out
+  half of the split that chose the learned witness and its threshold, and its rows are in the witness's
+  training data, so it is reported as tuned on now;
+- blind set 5, emotion_utterances_blind5.csv: written before round 4 (longer, hedged, disfluent turns),
+  never tuned on, scored once after round 4.
 All sets have one author, who had read the rules before writing sets 3 and 4, so phrasing habits are
 shared: blind figures are an upper bound on what unseen speech will give. Labelling: emotional (1) is
 what the codebook's Silence responds to: a patient's or family's emotion, concern or cue (VR-CoDES), a
@@ -58,16 +62,18 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "scripts" / "data"
 # Every labelled set with what it is still good for, in the order they were written. Only set 4 is
-# blind to the rules now: each earlier set was scored blind once and then tuned on.
+# blind to the detector now (set 5): each earlier set was scored blind once and then tuned on, and
+# the learned witness is trained on all of them (audio_pipeline/analysis/data/emotion_training.csv).
 TUNING_SETS = {
     DATA / "emotion_utterances.csv": "TUNING set (the project's first 210; fit, not generalisation)",
     DATA / "emotion_utterances_tuning.csv": "TUNING set (own phrasings of issue 21's kinds; fit)",
     DATA / "emotion_utterances_blind.csv": "set 1, TUNED ON (blind for round 1; tuned on in rounds 2 and 3)",
     DATA / "emotion_utterances_blind2.csv": "set 2, TUNED ON (blind for round 1; guided round 2; tuned on in round 3)",
     DATA / "emotion_utterances_blind3.csv": "set 3, TUNED ON (scored blind once before round 3, then tuned on)",
+    DATA / "emotion_utterances_blind4.csv": "set 4, TUNED ON (blind for round 3; chose and trains the round-4 classifier)",
 }
 HELD_OUT = {
-    DATA / "emotion_utterances_blind4.csv": "BLIND set 4 (written before round 3, never tuned on)",
+    DATA / "emotion_utterances_blind5.csv": "BLIND set 5 (written before round 4, never tuned on)",
 }
 sys.path.insert(0, str(ROOT))
 
@@ -286,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="labelled set the rules were fitted to (repeatable; default: the tuning sets and sets 1-3)",
     )
-    parser.add_argument("--blind", type=Path, action="append", help="held-out labelled set (repeatable; default: blind set 4)")
+    parser.add_argument("--blind", type=Path, action="append", help="held-out labelled set (repeatable; default: blind set 5)")
     parser.add_argument("--asr", help="also run a real recognizer end to end: tiny.en or a model folder")
     parser.add_argument("--rooms", action="store_true", help="also evaluate far-field conversations in simulated rooms")
     parser.add_argument("--room-consults", type=Path, help="folder from make_synthetic_consults.py --rooms")

@@ -312,8 +312,13 @@ def _classifier_cues(
             continue
         probability = model.probability(sentence)
         if probability >= settings.threshold:
-            cue = _cue(reading, start, end, "learned_emotion", "classifier.logreg", "classifier", CLASSIFIER_RESOURCE, settings.weight)
-            update = {"classifier_probability": round(probability, 3), "classifier_terms": model.top_terms(sentence, settings.top_terms)}
+            cue = _cue(
+                reading, start, end, "learned_emotion", "classifier.logreg", "classifier", CLASSIFIER_RESOURCE, settings.weight
+            )
+            update = {
+                "classifier_probability": round(probability, 3),
+                "classifier_terms": model.top_terms(sentence, settings.top_terms),
+            }
             cues.append(cue.model_copy(update=update))
     return cues
 
@@ -345,7 +350,9 @@ def detect(text: str, lexicon: Lexicon | None = None) -> Emotion | None:
     if lexicon.vader is not None:
         cues += _vader_cues(reading, lexicon.vader, suppressed, claimed)
     if lexicon.classifier is not None:
-        cues += _classifier_cues(reading, lexicon, lexicon.classifier, suppressed, claimed, [(c.start_char, c.end_char) for c in cues])
+        cues += _classifier_cues(
+            reading, lexicon, lexicon.classifier, suppressed, claimed, [(c.start_char, c.end_char) for c in cues]
+        )
     if not cues:
         return None
     cues = [c.model_copy(update={"text": text[c.start_char : c.end_char]}) for c in cues]

@@ -68,7 +68,9 @@ class EmotionClassifier:
     def top_terms(self, text: str, count: int = 3) -> list[str]:
         """The words (or word pairs) of the text that pushed the probability up most."""
         row = self._vectorizer.transform([text]).tocoo()
-        contributions = [(float(value * self._coef[col]), str(self._terms[col])) for col, value in zip(row.col, row.data, strict=True)]
+        contributions = [
+            (float(value * self._coef[col]), str(self._terms[col])) for col, value in zip(row.col, row.data, strict=True)
+        ]
         positive = sorted((c for c in contributions if c[0] > 0), key=lambda c: (-c[0], c[1]))
         return [term for _, term in positive[:count]]
 

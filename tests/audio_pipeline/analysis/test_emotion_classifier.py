@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.analysis.emotion import detect, load_lexicon
+from audio_pipeline.analysis.emotion import Lexicon, detect, load_lexicon
 from audio_pipeline.analysis.emotion_classifier import (
     CLASSIFIER_RESOURCE,
     DEFAULT_TRAINING,
@@ -24,7 +24,7 @@ from audio_pipeline.errors import InvalidOptionError
 
 
 @pytest.fixture(scope="module")
-def classifier_only():  # type: ignore[no-untyped-def]
+def classifier_only() -> Lexicon:
     """The shipped lexicon with its rules and VADER switched off, so the classifier alone decides; the
     suppressors and negators (the precision guards) stay."""
     return dataclasses.replace(load_lexicon(), rules=(), vader=None)
@@ -47,7 +47,7 @@ NEGATIVE = [
 
 
 @pytest.mark.parametrize("text", POSITIVE)
-def test_classifier_adds_a_cue_that_names_its_resource_and_words(classifier_only, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_classifier_adds_a_cue_that_names_its_resource_and_words(classifier_only: Lexicon, text: str) -> None:
     emotion = detect(text, classifier_only)
     assert emotion is not None
     (cue,) = emotion.cues
@@ -59,7 +59,7 @@ def test_classifier_adds_a_cue_that_names_its_resource_and_words(classifier_only
 
 
 @pytest.mark.parametrize("text", NEGATIVE)
-def test_classifier_leaves_look_alikes_alone(classifier_only, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_classifier_leaves_look_alikes_alone(classifier_only: Lexicon, text: str) -> None:
     assert detect(text, classifier_only) is None
 
 
@@ -70,7 +70,8 @@ def test_classifier_leaves_look_alikes_alone(classifier_only, text: str) -> None
         "We are not devastated, honestly.",  # negated emotion word
     ],
 )
-def test_classifier_respects_the_story_and_negation_guards(classifier_only, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_classifier_respects_the_story_and_negation_guards(classifier_only: Lexicon, text: str) -> None:
+    assert classifier_only.classifier is not None
     assert trained(classifier_only.classifier).probability(text) >= 0.7  # the classifier alone would flag it...
     emotion = detect(text)  # ...the rules' guards (suppressors, negated emotion words) keep it off
     assert emotion is None or all(c.family != "classifier" for c in emotion.cues)
@@ -101,7 +102,9 @@ def test_the_model_follows_its_editable_rows(tmp_path: Path) -> None:
     training = tmp_path / "rows.csv"
     rows = [("we are heartbroken", "1"), ("it is so frightening", "1"), ("the bus is late", "0"), ("see you on monday", "0")]
     _write(training, rows)
-    settings = dataclasses.replace(load_lexicon().classifier, training=training)
+    base = load_lexicon().classifier
+    assert base is not None
+    settings = dataclasses.replace(base, training=training)
     before = trained(settings).probability("the waiting room is cold")
     _write(training, rows + [("the waiting room is cold and we are so scared", "1")] * 3)
     after = trained(settings).probability("the waiting room is cold")
@@ -116,5 +119,7 @@ def test_bad_training_rows_are_one_clear_error(tmp_path: Path) -> None:
     _write(training, [("we are heartbroken", "1"), ("so sad", "1")])
     with pytest.raises(InvalidOptionError, match="both"):
         EmotionClassifier(*read_training(training))
+    base = load_lexicon().classifier
+    assert base is not None
     with pytest.raises(InvalidOptionError, match="could not be read"):
-        trained(dataclasses.replace(load_lexicon().classifier, training=tmp_path / "missing.csv"))
+        trained(dataclasses.replace(base, training=tmp_path / "missing.csv"))
