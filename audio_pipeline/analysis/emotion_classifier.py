@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-
 from ..errors import InvalidOptionError
 
 logger = logging.getLogger(__name__)
@@ -50,6 +47,11 @@ class EmotionClassifier:
     """Word unigram and bigram TF-IDF features and a logistic regression over them."""
 
     def __init__(self, texts: list[str], labels: list[int], strength: float = 8.0) -> None:
+        # Imported here, not at module level: scikit-learn takes over a second to import, and most
+        # commands (export, review, serve) never detect emotion.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         if len(set(labels)) < 2:
             raise InvalidOptionError("the emotion classifier's training rows need both emotional and neutral turns")
         self._vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
