@@ -65,8 +65,13 @@ async def current_owner(
     return owner
 
 
+_ID_MAX = 40  # the id columns' width (store.py); every id we issue is 36 characters
+
+
 def owned(service: ServiceState, model: type[Row], owner: str, row_id: str) -> Row:
     """The row if the caller owns it; another owner's id answers exactly like one that never existed."""
+    if len(row_id) > _ID_MAX or "\x00" in row_id:  # not one of ours; PostgreSQL would refuse a NUL with an error
+        raise not_found(model.__tablename__.removesuffix("s"))
     with service.store.session() as session:
         row = session.get(model, row_id)
     if row is None or row.owner != owner:

@@ -18,12 +18,13 @@ from service.api.gate import JSON_BODY_CAP_BYTES
 from service.keys import create_key
 from service.server import open_state
 from service.settings import ServiceSettings
-from service.store import Recording, new_id
+from service.store import Recording, Store, new_id
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> ServiceState:
-    return open_state(ServiceSettings(data_dir=tmp_path, max_upload_bytes=1_000_000))
+def state(tmp_path: Path, store: Store, database_url: str) -> ServiceState:
+    """On SQLite and on PostgreSQL (``store`` has migrated the database)."""
+    return open_state(ServiceSettings(data_dir=tmp_path, max_upload_bytes=1_000_000, database_url=database_url))
 
 
 @pytest.fixture
@@ -111,3 +112,14 @@ def test_a_failure_after_the_move_leaves_no_file(state: ServiceState, key: str, 
     assert not list(state.storage.recordings.iterdir()) and not list(state.storage.uploads.iterdir())
     with state.store.session() as session:
         assert session.query(Recording).count() == 0
+
+
+def test_ids_no_row_could_have_are_simply_not_found(state: ServiceState, key: str) -> None:
+    # PostgreSQL refuses text with a NUL byte outright (SQLite just finds nothing); neither may become a 500.
+    client = TestClient(create_app(state))
+    headers = {"Authorization": f"Bearer {key}"}
+    for path in ("/v1/jobs/job_%00x", "/v1/recordings/rec_%00x", "/v1/jobs/job_%00x/transcript", "/v1/jobs/" + "j" * 300):
+        assert client.get(path, headers=headers).status_code == 404, path
+    assert client.delete("/v1/recordings/rec_%00x", headers=headers).status_code == 404
+    submitted = client.post("/v1/jobs", json={"recording_id": "rec_\u0000x"}, headers=headers)
+    assert submitted.status_code == 404, submitted.text

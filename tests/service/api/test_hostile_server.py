@@ -8,7 +8,6 @@ database, for the sentinel that every client-supplied field carried: zero hits.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from tests.headers import malformed_recordings
 from tests.samples import tone, wav_header
 from tests.service.api.test_server import Server, auth, make_server
 from tests.service.cli.test_commands import alliance
+from tests.service.conftest import Deployment
 
 SENTINEL = "Zebulon_Quargstein"  # in every client-supplied field; must reach no log
 PATIENT_FILE = f"Emma_Smith_visit_{SENTINEL}.wav"
@@ -29,10 +29,10 @@ STABLE_CODES = {"unsupported_audio", "audio_limit", "truncated_audio", "empty_re
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, deployment: Deployment) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("hostile")
     (root / "no-models").mkdir()
-    made = make_server(root, root / "no-models", ALLIANCE_MAX_UPLOAD_BYTES="2000000")
+    made = make_server(root, root / "no-models", deployment, ALLIANCE_MAX_UPLOAD_BYTES="2000000")
     running = Server(made.data_dir, made.env, made.port, flags=("--debug",), startup_s=90.0)
     running.start()
     yield running
@@ -47,10 +47,6 @@ def key(server: Server) -> str:
 def speech_like(seconds: float = 1.0, extra: bytes = b"") -> bytes:
     samples = (tone(seconds) * 30000).astype("<i2").tobytes() + extra
     return wav_header(1, 16000, len(samples)) + samples
-
-
-def database(server: Server) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{server.data_dir / 'service' / 'alliance.db'}?mode=ro", uri=True)
 
 
 def test_header_fuzz_answers_a_stable_4xx_or_accepts(server: Server, key: str) -> None:
@@ -83,8 +79,7 @@ def test_parallel_uploads_with_one_key_make_one_recording(server: Server, key: s
     assert sorted({a.status_code for a in answers}) in ([200, 201], [201]), [a.text for a in answers if a.status_code >= 300]
     assert [a.status_code for a in answers].count(201) == 1
     assert len({a.json()["id"] for a in answers}) == 1
-    with database(server) as db:
-        rows = {row[0] for row in db.execute("SELECT id FROM recordings")}
+    rows = {row[0] for row in server.sql("SELECT id FROM recordings")}
     files = {path.name for path in (server.data_dir / "service" / "recordings").iterdir()}
     assert files <= rows, f"files without a row: {files - rows}"
 
@@ -123,18 +118,13 @@ def test_batch_keys_hold_no_names_and_a_rerun_redoes_finished_work(server: Serve
     remote = ("--server", server.url, "--api-key", key, "--log-format", "plain")
     first = alliance("batch", str(inbox), "--out", str(tmp_path / "out1"), *remote)
     assert first.returncode in (0, 1), first.stderr  # no models here: the job fails in the worker, the upload stands
-    with database(server) as db:
-        keys = [
-            row[0] for row in db.execute("SELECT idempotency_key FROM recordings WHERE idempotency_key LIKE 'alliance-batch-%'")
-        ]
+    keys = [row[0] for row in server.sql("SELECT idempotency_key FROM recordings WHERE idempotency_key LIKE 'alliance-batch-%'")]
     assert keys and not any("Emma" in k or SENTINEL in k for k in keys), keys
     # The server finished that recording and released its audio, as it does after a job succeeds.
-    with sqlite3.connect(server.data_dir / "service" / "alliance.db") as db:
-        db.execute("UPDATE recordings SET audio_deleted_at = CURRENT_TIMESTAMP WHERE idempotency_key = ?", (keys[0],))
+    server.sql("UPDATE recordings SET audio_deleted_at = CURRENT_TIMESTAMP WHERE idempotency_key = :key", key=keys[0])
     again = alliance("batch", str(inbox), "--out", str(tmp_path / "out2"), *remote)
     assert "audio_deleted" not in again.stderr, again.stderr
-    with database(server) as db:
-        uploads = db.execute("SELECT COUNT(*) FROM recordings WHERE idempotency_key LIKE 'alliance-batch-%'").fetchone()[0]
+    uploads = server.sql("SELECT COUNT(*) FROM recordings WHERE idempotency_key LIKE 'alliance-batch-%'")[0][0]
     assert uploads == 2, "the rerun uploaded the recording again under a new key"
 
 

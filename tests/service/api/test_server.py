@@ -16,11 +16,13 @@ import httpx
 import jsonschema
 import psutil
 import pytest
+import sqlalchemy
 
 from tests.audio_pipeline.deid.named import LEAKS, NAMES, named_transcript
 from tests.conftest import speak
 from tests.service.cli.test_commands import ALLIANCE, ROOT, SCHEMA, alliance, cli_env
 from tests.service.cli.test_export import check_files, readable_text
+from tests.service.conftest import Deployment
 
 PROBLEM = "application/problem+json"
 
@@ -75,17 +77,32 @@ class Server:
     def log(self) -> str:
         return (self.data_dir / "server.log").read_text(errors="replace")
 
+    @property
+    def database_url(self) -> str:
+        return self.env.get("ALLIANCE_DATABASE_URL") or f"sqlite:///{self.data_dir / 'service' / 'alliance.db'}"
+
+    def sql(self, statement: str, **params: object) -> list[tuple[Any, ...]]:
+        """Run SQL on the server's database, whichever it is (a test looking behind the API)."""
+        engine = sqlalchemy.create_engine(self.database_url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(sqlalchemy.text(statement), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
     def key(self, owner: str) -> str:
         result = subprocess.run([*ALLIANCE, "keys", "create", "--owner", owner], env=self.env, cwd=ROOT, capture_output=True,
                                 text=True, check=True)  # fmt: skip
         return result.stdout.strip()
 
 
-def make_server(tmp: Path, models: Path, **settings: str) -> Server:
+def make_server(tmp: Path, models: Path, deployment: Deployment | None = None, **settings: str) -> Server:
     data_dir = tmp / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = cli_env(models, extra_env={"ALLIANCE_DATA_DIR": str(data_dir), "ALLIANCE_SERVICE_PORT": str(port), **settings})
+    extra = {"ALLIANCE_DATA_DIR": str(data_dir), "ALLIANCE_SERVICE_PORT": str(port), **(deployment.env() if deployment else {})}
+    env = cli_env(models, extra_env={**extra, **settings})
     return Server(data_dir, env, port)
 
 
@@ -97,10 +114,11 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path, deployment: Deployment) -> Iterator[Server]:
     running = make_server(
         tmp_path_factory.mktemp("service"),
         tiny_models,
+        deployment,
         ALLIANCE_MAX_UPLOAD_BYTES="2000000",
         ALLIANCE_MAX_JOBS_PER_OWNER="2",
     )
@@ -205,7 +223,7 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     is_problem(httpx.get(f"{server.url}/v1/jobs/{job['id']}", headers=auth(keys["a"])), 404, "job_not_found")
     assert not (server.data_dir / "service" / "results" / job["id"]).exists()
 
-    audit = alliance("audit", extra_env={"ALLIANCE_DATA_DIR": str(server.data_dir)})
+    audit = alliance("audit", extra_env={k: v for k, v in server.env.items() if k.startswith("ALLIANCE_")})
     actions = [line.split(",")[2] for line in audit.stdout.splitlines()[1:]]
     for action in ("recording_uploaded", "job_submitted", "transcript_read", "job_deleted", "auth_failed"):
         assert action in actions
@@ -213,6 +231,7 @@ def test_upload_transcribe_and_fetch_every_format(server: Server, keys: dict[str
     assert "r.wav" not in server.log() and "tumor" not in server.log(), "no PHI in the server log"
 
 
+@pytest.mark.default_deployment_only
 def test_batch_runs_on_the_server(server: Server, keys: dict[str, str], recording: Path, tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     for name in ("v1.wav", "v2.wav"):
@@ -294,8 +313,9 @@ def test_job_limits_cancellation_and_recording_deletion(server: Server, keys: di
     assert not (server.data_dir / "service" / "results" / first["id"]).exists()
 
 
-def test_a_job_survives_kill_9_of_the_server(tmp_path: Path, tiny_models: Path, recording: Path) -> None:
-    server = make_server(tmp_path, tiny_models)
+@pytest.mark.default_deployment_only
+def test_a_job_survives_kill_9_of_the_server(tmp_path: Path, tiny_models: Path, recording: Path, deployment: Deployment) -> None:
+    server = make_server(tmp_path, tiny_models, deployment)
     key = server.key("site-a")
     server.start()
     try:
@@ -314,6 +334,7 @@ def test_a_job_survives_kill_9_of_the_server(tmp_path: Path, tiny_models: Path, 
         server.stop()
 
 
+@pytest.mark.default_deployment_only
 def test_a_crashed_job_worker_never_takes_the_api_down(server: Server, keys: dict[str, str], recording: Path) -> None:
     rec = upload(server, keys["a"], recording.read_bytes()).json()
     job = httpx.post(f"{server.url}/v1/jobs", json={"recording_id": rec["id"]}, headers=auth(keys["a"])).json()

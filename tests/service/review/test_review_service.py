@@ -19,6 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.conftest import speak
 from tests.service.api.test_server import Server, auth, make_server, upload, wait_for
 from tests.service.cli.test_commands import ALLIANCE, ROOT
+from tests.service.conftest import Deployment
 
 from .browser import chromium, js, wait_ready
 from .test_review_local import candidate_states, press, revision, wait_revision
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.engines
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path) -> Iterator[Server]:
-    running = make_server(tmp_path_factory.mktemp("service"), tiny_models, ALLIANCE_KEEP_AUDIO="true")
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_models: Path, deployment: Deployment) -> Iterator[Server]:
+    running = make_server(tmp_path_factory.mktemp("service"), tiny_models, deployment, ALLIANCE_KEEP_AUDIO="true")
     running.start()
     yield running
     running.stop()

@@ -1,0 +1,52 @@
+"""The deployments the server-level tests run against: each module's servers start once per deployment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.servers import PostgresServer
+
+# "postgresql" runs the embedded queue on PostgreSQL; with the Celery backend it becomes "postgresql+celery".
+DEPLOYMENTS = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    postgres: PostgresServer | None = None
+
+    def env(self) -> dict[str, str]:
+        """The ALLIANCE_ settings for one new server: nothing for SQLite (the default, a file in its data folder),
+        a fresh PostgreSQL database for PostgreSQL, migrated as an operator would ('alliance db upgrade')."""
+        if self.postgres is None:
+            return {}
+        from service.migrate import upgrade
+        from service.store import Store
+
+        url = self.postgres.new_database("srv")
+        store = Store(url)
+        upgrade(store)
+        store.engine.dispose()
+        return {"ALLIANCE_DATABASE_URL": url}
+
+
+@pytest.fixture(scope="module", params=DEPLOYMENTS)
+def deployment(request: pytest.FixtureRequest) -> Deployment:
+    if request.param == "sqlite":
+        return Deployment("sqlite")
+    return Deployment(request.param, request.getfixturevalue("postgres_server"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``default_deployment_only`` are skipped (and say so) on every deployment but the default.
+
+    They drive what is the same on every database (process supervision, the batch client) and are the slowest
+    server tests; the PostgreSQL run keeps the rest, which cover every database path the server takes.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("deployment") if callspec is not None else None
+        if name not in (None, DEPLOYMENTS[0]) and item.get_closest_marker("default_deployment_only"):
+            item.add_marker(pytest.mark.skip(reason=f"runs on {DEPLOYMENTS[0]} only, to keep the suite's time"))
