@@ -20,7 +20,11 @@ class ServiceSettings(Settings):
     service_host: str = Field("127.0.0.1", description="Listen address; anything but loopback needs API keys to exist.")
     service_port: int = Field(8000, ge=1, le=65535)
     service_dir: Path | None = Field(None, description="Uploads, results and the job database; default DATA_DIR/service.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file in SERVICE_DIR.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql://USER:PASSWORD@HOST/DB (psycopg 3) for several processes or hosts; "
+        "default a SQLite file in SERVICE_DIR. Its schema is upgraded by 'alliance db upgrade'.",
+    )
     service_workers: int = Field(1, ge=1, le=16, description="Job worker processes (each loads the models once).")
     max_upload_bytes: int = Field(2 * 1024**3, ge=1024, description="Uploads over this are refused with 413.")
     max_jobs_per_owner: int = Field(10, ge=1, description="Queued plus running jobs one owner may have.")
