@@ -131,6 +131,15 @@ def test_a_first_start_creates_the_embedded_database_but_nothing_else(database_u
         return
     with pytest.raises(DatabaseNotMigratedError, match="no tables yet; run 'alliance db upgrade'"):
         migrate.ensure_migrated(settings, store)
+    # As an operator meets it: serve refuses with one line, db upgrade fixes it.
+    env = {"ALLIANCE_DATABASE_URL": database_url, "ALLIANCE_SERVICE_PORT": "9"}
+    refused = alliance("serve", extra_env=env)
+    assert refused.returncode == 5 and error_lines(refused.stderr) == [
+        "error: the database has no tables yet; run 'alliance db upgrade' (back up the database first)"
+    ]
+    assert alliance("db", "upgrade", extra_env=env).returncode == 0
+    assert alliance("db", "current", extra_env=env).stdout.splitlines()[0] == f"current: {migrate.head_revision()}"
+    assert migrate.ensure_migrated(settings, store) is store
 
 
 def test_an_older_or_newer_schema_is_refused(store: Store, tmp_path: Path) -> None:
