@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
+import socket
 import threading
 import time
 from multiprocessing.process import BaseProcess
@@ -36,8 +38,11 @@ class Supervisor:
         if recovered:
             logger.warning("%d job(s) were running when the service last stopped; they are queued again", recovered)
         self.storage.clear_uploads()
+        # Named by host and process: with several API processes on one PostgreSQL database, recovering a dead
+        # "worker-1" here must not put back the job another process's "worker-1" is running (fits Job.worker's 40).
+        prefix = f"{socket.gethostname()[:20]}.{os.getpid()}"
         for index in range(self.settings.service_workers):
-            self._spawn(f"worker-{index + 1}")
+            self._spawn(f"{prefix}.w{index + 1}")
         self._thread.start()
 
     def _spawn(self, name: str) -> None:
