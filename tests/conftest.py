@@ -7,6 +7,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -14,8 +15,10 @@ import soundfile as sf
 
 import audio_pipeline  # noqa: F401  (switches telemetry off before anything imports pyannote)
 from audio_pipeline.transcribe import WhisperTranscriber
-from service.store import Store
 from tests.servers import PostgresServer
+
+if TYPE_CHECKING:
+    from service.store import Store  # imported by the fixture: the library's tests need no SQLAlchemy
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
@@ -97,6 +100,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(database_url: str) -> Store:
     """The service's store on each database kind, migrated as 'alliance db upgrade' would."""
     from service.migrate import upgrade
+    from service.store import Store
 
     made = Store(database_url)
     upgrade(made)
