@@ -97,14 +97,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(database_url: str) -> Store:
+def store(database_url: str) -> Iterator[Store]:
     """The service's store on each database kind, migrated as 'alliance db upgrade' would."""
     from service.migrate import upgrade
     from service.store import Store
 
     made = Store(database_url)
     upgrade(made)
-    return made
+    yield made
+    made.engine.dispose()  # PostgreSQL counts idle pooled connections against max_connections
 
 
 @pytest.fixture(scope="module")
