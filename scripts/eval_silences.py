@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             from_audio = evaluate_asr(consults, args.asr) if args.asr else None
         console.print(pause_table(pauses))
-        for mistake in pauses["mistakes"][:40]:  # type: ignore[index]
+        for mistake in pauses["mistakes"][:100]:  # type: ignore[index]
             console.print(f"  {mistake}")
         if from_audio is not None:
             print_asr_table(console, from_audio, args.asr)

@@ -55,3 +55,12 @@ def test_a_role_without_rows_of_a_label_borrows_that_labels_rows(tmp_path: Path)
 def test_a_set_without_both_labels_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no rows with emotional=0"):
         load_lines(_csv(tmp_path / "lines.csv", ROWS[:3]))
+
+
+def test_eval_silences_builds_its_conversations_from_the_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scripts.eval_silences import main as evaluate
+
+    lines = str(_csv(tmp_path / "lines.csv", ROWS))
+    assert evaluate(["--count", "1", "--lines", lines, "--tuning", lines, "--blind", lines]) == 0
+    out = capsys.readouterr().out
+    assert "lines: lines.csv" in out and "Silence candidates: sensitivity" in out
