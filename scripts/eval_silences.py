@@ -7,7 +7,7 @@ Usage:
 
 --lines builds the conversations from a labelled set's lines (make_synthetic_consults.py --lines):
 without it their lines are the ones the emotion rules were tuned on, so the Silence-candidate figures
-show the timing rule, not generalisation; with a held-out set (blind set 5) they show both. Misses and
+show the timing rule, not generalisation; with a held-out set (blind set 5 or 6) they show both. Misses and
 false alarms then name the labelled category of the turn behind them.
 
 With --asr, the same conversations are also run end to end through a real recognizer (tiny.en from
@@ -38,15 +38,14 @@ and per rule family:
   round and once after it (0.752 / 0.943, the clean figure of round 3); in round 4 it was the held-out
   half of the split that chose the learned witness and its threshold, and its rows are in the witness's
   training data, so it is reported as tuned on now;
-- blind set 5, emotion_utterances_blind5.csv: written before round 4 (longer, hedged, disfluent turns),
-  never tuned on, scored once after round 4.
+- blind sets 5 and 6 (emotion_utterances_blind5.csv, _blind6.csv): never tuned on; set 5 written before
+  round 4 (longer, hedged, disfluent turns), set 6 after it without reading the rules, both scored once.
 All sets have one author, who had read the rules before writing sets 3 and 4, so phrasing habits are
 shared: blind figures are an upper bound on what unseen speech will give. Labelling: emotional (1) is
 what the codebook's Silence responds to: a patient's or family's emotion, concern or cue (VR-CoDES), a
 prognosis or death question, difficult news delivered, or a clinician naming an emotion; a clinician's
 support, praise, exploring question or logistics without emotion is 0.
-Audio synthesis is slow on a shared CPU: the default builds 8 conversations; --no-audio runs the text
-sets only.
+Audio synthesis is slow on a shared CPU: the default builds 8; --no-audio runs the text sets only.
 """
 
 from __future__ import annotations
@@ -66,8 +65,8 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "scripts" / "data"
-# Every labelled set with what it is still good for, in the order they were written. Only set 4 is
-# blind to the detector now (set 5): each earlier set was scored blind once and then tuned on, and
+# Every labelled set with what it is still good for, in the order they were written. Only sets 5 and 6
+# are blind to the detector now: each earlier set was scored blind once and then tuned on, and
 # the learned witness is trained on all of them (audio_pipeline/analysis/data/emotion_training.csv).
 TUNING_SETS = {
     DATA / "emotion_utterances.csv": "TUNING set (the project's first 210; fit, not generalisation)",
@@ -79,6 +78,7 @@ TUNING_SETS = {
 }
 HELD_OUT = {
     DATA / "emotion_utterances_blind5.csv": "BLIND set 5 (written before round 4, never tuned on)",
+    DATA / "emotion_utterances_blind6.csv": "BLIND set 6 (written after round 4 froze, never tuned on)",
 }
 sys.path.insert(0, str(ROOT))
 
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="labelled set the rules were fitted to (repeatable; default: the tuning sets and sets 1-3)",
     )
-    parser.add_argument("--blind", type=Path, action="append", help="held-out labelled set (repeatable; default: blind set 5)")
+    parser.add_argument("--blind", type=Path, action="append", help="held-out labelled set (repeatable; default: sets 5, 6)")
     parser.add_argument("--asr", help="also run a real recognizer end to end: tiny.en or a model folder")
     parser.add_argument("--rooms", action="store_true", help="also evaluate far-field conversations in simulated rooms")
     parser.add_argument("--room-consults", type=Path, help="folder from make_synthetic_consults.py --rooms")

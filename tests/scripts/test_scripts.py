@@ -24,7 +24,7 @@ def test_eval_silences_prints_its_table() -> None:
     # Every labelled emotion set is reported on its own, the tuned-on blind sets as tuned on.
     for name in ("emotion_utterances.csv", "emotion_utterances_tuning.csv", "emotion_utterances_blind.csv",
                  "emotion_utterances_blind2.csv", "emotion_utterances_blind3.csv", "emotion_utterances_blind4.csv",
-                 "emotion_utterances_blind5.csv"):  # fmt: skip
+                 "emotion_utterances_blind5.csv", "emotion_utterances_blind6.csv"):  # fmt: skip
         assert name in result.stdout
     assert result.stdout.count("TUNED ON") == 4
 
