@@ -174,7 +174,6 @@ def row(size: str, minutes: float, m: dict[str, float]) -> dict[str, str]:
         "attribute s": f"{m['stage_attribute']:.2f}",
         "pipeline s": f"{pipeline_s:.1f}",
         "RTF": f"{pipeline_s / duration:.3f}",
-        "diar RTF": f"{m['stage_diarize'] / duration:.3f}",
         "RTF w/ stock": f"{stock_pipeline_s / duration:.3f}" if compared else skipped,
         "stock seg/emb/all s": (
             f"{m['stock_segmentation']:.1f}/{m['stock_embeddings']:.1f}/{m['stock_total']:.1f}" if compared else skipped
@@ -251,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(*r.values())
-    Console(width=260).print(table)
+    Console(width=300).print(table)
     return 0
 
 
