@@ -59,19 +59,6 @@ def delete_recording(store: Store, storage: Storage, queue: JobQueue, recording_
             session.delete(recording)
 
 
-def release_audio(store: Store, storage: Storage, recording_id: str) -> None:
-    """Retention: the raw audio goes once no open job still needs it."""
-    with store.session() as session:
-        waiting = session.scalars(
-            select(Job.id).where(Job.recording_id == recording_id, Job.state.in_(("queued", "running")))
-        ).first()
-        recording = session.get(Recording, recording_id)
-        if waiting is not None or recording is None:
-            return
-        recording.audio_deleted_at = utcnow()
-    storage.delete_audio(recording_id)
-
-
 def purge_expired(store: Store, storage: Storage, settings: ServiceSettings) -> int:
     """Recordings older than the retention age go with their audio, their jobs and every result.
 

@@ -10,7 +10,7 @@ from audio_pipeline.errors import InvalidOptionError
 from .api.app import create_app
 from .api.deps import ServiceState
 from .api.guard import contain_errors
-from .jobs.queue import SqlJobQueue
+from .jobs.queue import JobQueue, SqlJobQueue
 from .jobs.supervisor import Supervisor
 from .keys import any_keys
 from .logs import configure, uvicorn_log_config
@@ -26,7 +26,15 @@ def open_state(settings: ServiceSettings) -> ServiceState:
     root = settings.service_path()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
-    return ServiceState(settings, store, SqlJobQueue(store), open_storage(root))
+    return ServiceState(settings, store, open_queue(settings, store), open_storage(root))
+
+
+def open_queue(settings: ServiceSettings, store: Store) -> JobQueue:
+    if settings.queue == "celery":
+        from .jobs.celery_queue import CeleryJobQueue  # imports Celery only where it is used
+
+        return CeleryJobQueue(store, settings)
+    return SqlJobQueue(store)
 
 
 def check_safe(settings: ServiceSettings, store: Store) -> None:
@@ -44,7 +52,7 @@ def serve(settings: ServiceSettings, log_level: int) -> None:
     configure(log_level)  # even under --debug: a service's log must never quote request content
     state = open_state(settings)
     check_safe(settings, state.store)
-    supervisor = Supervisor(settings, state.store, state.storage, log_level)
+    supervisor = Supervisor(settings, state.store, state.storage, state.queue, log_level)
     state.workers_alive = supervisor.alive
     supervisor.start()
     app = create_app(state)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -37,6 +37,20 @@ class ServiceSettings(Settings):
     )
     api_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json (assets from the package; no key needed).")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API (none).")
+    # Scale-out (service/jobs/celery_*.py): the database stays the one record of job state; Celery only carries ids.
+    queue: Literal["embedded", "celery"] = Field(
+        "embedded", description="embedded: worker processes beside the API; celery: `alliance worker` processes via Redis."
+    )
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker (Redis) when QUEUE=celery.")
+    job_time_limit_s: float | None = Field(
+        None, gt=0, description="Longest a job may run; default 3x MAX_DURATION_S (CPU runs can be slower than real time)."
+    )
+    worker_lost_s: float = Field(
+        120.0, gt=0, description="A running job with no heartbeat this long is requeued (celery; its worker vanished)."
+    )
+    republish_after_s: float = Field(
+        60.0, gt=0, description="Queued jobs no worker took this long are published again (celery; a broker lost them)."
+    )
 
     @field_validator("cors_origins")
     @classmethod
@@ -68,6 +82,13 @@ class ServiceSettings(Settings):
 
     def service_path(self) -> Path:
         return self.service_dir or self.data_dir / "service"
+
+    def job_limit_s(self) -> float:
+        return self.job_time_limit_s or 3 * self.max_duration_s
+
+    def visibility_timeout_s(self) -> int:
+        """Redis hands an unacknowledged job to another worker after this: longer than any job may run."""
+        return int(self.job_limit_s() + 3600)
 
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.service_path() / 'alliance.db'}"

@@ -15,7 +15,7 @@ import soundfile as sf
 
 import audio_pipeline  # noqa: F401  (switches telemetry off before anything imports pyannote)
 from audio_pipeline.transcribe import WhisperTranscriber
-from tests.servers import PostgresServer
+from tests.servers import PostgresServer, RedisServer
 
 if TYPE_CHECKING:
     from service.store import Store  # imported by the fixture: the library's tests need no SQLAlchemy
@@ -78,6 +78,17 @@ def postgres_server() -> Iterator[PostgresServer]:
     """One real PostgreSQL for the session, started only if a test asks for it (run as 'nobody' under root)."""
     try:
         server = PostgresServer.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server for the session (the Celery broker), started only if a test asks for it."""
+    try:
+        server = RedisServer.start()
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield server

@@ -1,4 +1,4 @@
-"""Real servers the service tests start: PostgreSQL (and, beside it, whatever else a deployment needs).
+"""Real servers the service tests start: PostgreSQL, and redis-server for the Celery queue.
 
 Each server runs from a temporary folder on a free loopback port and lives for the test session.
 PostgreSQL refuses to run as root, and CI runs as root: there the server runs as ``nobody``
@@ -13,8 +13,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import redis
 
 PG_BIN = Path(os.environ.get("ALLIANCE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 _UNPRIVILEGED = "nobody"
@@ -85,3 +90,68 @@ class PostgresServer:
         with psycopg.connect(host="127.0.0.1", port=self.port, user=self.user, dbname="postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+REDIS_SERVER = Path(shutil.which("redis-server") or "/usr/bin/redis-server")
+
+
+@dataclass
+class RedisServer:
+    """A throwaway redis-server on 127.0.0.1 with no persistence: a restart loses every message, the worst case."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def start(cls) -> RedisServer:
+        if not REDIS_SERVER.exists():
+            raise RuntimeError(f"redis-server is not installed at {REDIS_SERVER}; run scripts/setup.sh")
+        server = cls(Path(tempfile.mkdtemp(prefix="alliance-redis-")), free_port())
+        server.run()
+        return server
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+
+    def run(self) -> None:
+        import redis
+
+        args = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.root),
+                "--save", "", "--appendonly", "no"]  # fmt: skip
+        with (self.root / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server did not start: {self.log()}")
+            try:
+                if self.client().ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer: {self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "redis.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def halt(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def restart(self) -> None:
+        """Stop and start on the same port; without persistence every waiting message is gone."""
+        self.halt()
+        self.run()
+
+    def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.root, ignore_errors=True)

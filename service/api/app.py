@@ -63,9 +63,18 @@ def create_app(service: ServiceState) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Models resolvable, storage writable, queue alive", responses=documented(503))
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Models resolvable, storage writable, queue alive (celery: database and broker reachable)",
+        responses=documented(503),
+    )
     def readyz(service: State) -> dict[str, Any]:
-        checks = {"models": _models_ready(service), "storage": service.storage.writable(), "queue": _queue_alive(service)}
+        if service.settings.queue == "celery":
+            # The models live on the worker hosts; this process needs its database and the broker.
+            checks = {"storage": service.storage.writable(), "database": _database_up(service), "broker": _broker_up(service)}
+        else:
+            checks = {"models": _models_ready(service), "storage": service.storage.writable(), "queue": _queue_alive(service)}
         if not all(checks.values()):
             failing = ", ".join(name for name, ok in checks.items() if not ok)
             raise Problem(503, "not_ready", f"not ready: {failing}")
@@ -84,10 +93,19 @@ def _models_ready(service: ServiceState) -> bool:
     return True
 
 
-def _queue_alive(service: ServiceState) -> bool:
+def _database_up(service: ServiceState) -> bool:
     try:
         with service.store.session() as session:
             session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001  (any database failure means not ready; the probe must answer, not crash)
         return False
-    return service.workers_alive()
+    return True
+
+
+def _broker_up(service: ServiceState) -> bool:
+    reachable = getattr(service.queue, "broker_reachable", None)
+    return bool(reachable is not None and reachable())
+
+
+def _queue_alive(service: ServiceState) -> bool:
+    return _database_up(service) and service.workers_alive()

@@ -1,4 +1,8 @@
-"""Keeps the job worker processes alive, puts back the jobs of any that die, and applies retention."""
+"""Keeps the job worker processes alive, puts back the jobs of any that die, and applies retention.
+
+With ALLIANCE_QUEUE=celery the workers are `alliance worker` processes elsewhere, which recover their own
+jobs (celery_worker.py); the supervisor then only applies retention.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from .. import crud
 from ..settings import ServiceSettings
 from ..storage import Storage
 from ..store import Store
-from .queue import SqlJobQueue
+from .queue import JobQueue
 from .worker import run_worker
 
 logger = logging.getLogger(__name__)
@@ -23,9 +27,10 @@ _RETENTION_EVERY_S = 3600.0
 
 
 class Supervisor:
-    def __init__(self, settings: ServiceSettings, store: Store, storage: Storage, log_level: int) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store, storage: Storage, queue: JobQueue, log_level: int) -> None:
         self.settings, self.store, self.storage = settings, store, storage
-        self.queue = SqlJobQueue(store)
+        self.queue = queue
+        self.embedded = settings.queue == "embedded"
         self.log_level = log_level
         self.context = mp.get_context("spawn")  # torch and ctranslate2 are not fork-safe
         self.workers: dict[str, BaseProcess] = {}
@@ -34,9 +39,13 @@ class Supervisor:
         self._last_retention = 0.0
 
     def start(self) -> None:
+        self.storage.clear_uploads()
+        if not self.embedded:  # the jobs running now belong to workers on other machines: leave them be
+            self._thread.start()
+            return
         recovered = self.queue.recover(None, self.settings.job_max_attempts)
         if recovered:
-            logger.warning("%d job(s) were running when the service last stopped; they are queued again", recovered)
+            logger.warning("%d job(s) were running when the service last stopped; they are queued again", len(recovered))
         self.storage.clear_uploads()
         # Named by host and process: with several API processes on one PostgreSQL database, recovering a dead
         # "worker-1" here must not put back the job another process's "worker-1" is running (fits Job.worker's 40).
@@ -51,6 +60,8 @@ class Supervisor:
         self.workers[name] = process
 
     def alive(self) -> bool:
+        if not self.embedded:
+            return True  # celery workers are watched by their own hosts; /readyz checks the broker instead
         return bool(self.workers) and all(p.is_alive() for p in self.workers.values())
 
     def _watch(self) -> None:

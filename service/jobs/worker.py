@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 
 from audio_pipeline.errors import AllianceError
 from audio_pipeline.request import RunHints, RunRequest, run_request
 
-from .. import crud
 from ..logs import exception_chain
 from ..processes import setup_child
 from ..settings import ServiceSettings
@@ -26,11 +26,19 @@ class JobCancelled(Exception):
     """Raised from the progress callback to stop a job whose cancellation was asked for."""
 
 
+class WorkerStopping(Exception):
+    """Raised from the progress callback when the worker is being stopped (SIGTERM): the job goes back to the queue."""
+
+
+def _never() -> bool:
+    return False
+
+
 class _Progress:
     """Writes progress to the job row at most twice a second, and notices cancellation there."""
 
-    def __init__(self, queue: JobQueue, job_id: str) -> None:
-        self.queue, self.job_id = queue, job_id
+    def __init__(self, queue: JobQueue, job_id: str, stopping: Callable[[], bool] = _never) -> None:
+        self.queue, self.job_id, self.stopping = queue, job_id, stopping
         self.last_s = 0.0
         self.stage = ""
 
@@ -39,6 +47,8 @@ class _Progress:
         if stage == self.stage and now - self.last_s < _REPORT_EVERY_S and fraction < 1.0:
             return
         self.stage, self.last_s = stage, now
+        if self.stopping():
+            raise WorkerStopping
         if not self.queue.report(self.job_id, stage, round(100 * max(0.0, min(fraction, 1.0)))):
             raise JobCancelled
 
@@ -67,23 +77,32 @@ def _work(name: str, settings: ServiceSettings) -> None:
         if job is None:
             time.sleep(_IDLE_POLL_S)
             continue
-        run_job(job, pipeline, queue, store, storage, settings)
+        run_job(job, pipeline, queue, storage, settings)
 
 
 def run_job(
-    job: ClaimedJob, pipeline: object, queue: JobQueue, store: Store, storage: Storage, settings: ServiceSettings
+    job: ClaimedJob,
+    pipeline: object,
+    queue: JobQueue,
+    storage: Storage,
+    settings: ServiceSettings,
+    stopping: Callable[[], bool] = _never,
 ) -> None:
+    """Run one claimed job to its end state; WorkerStopping propagates after the job is handed back."""
     from audio_pipeline.pipeline import TranscriptionPipeline
 
     assert isinstance(pipeline, TranscriptionPipeline)
     try:
         hints = run_request(job.options, RunHints)  # validated at submission; the same model reads it back
         request = RunRequest(**hints.model_dump())
-        transcript = pipeline.run(storage.audio(job.recording_id), request, _Progress(queue, job.id))
+        transcript = pipeline.run(storage.audio(job.recording_id), request, _Progress(queue, job.id, stopping))
         storage.write_transcript(job.id, transcript.to_json())
     except JobCancelled:
         queue.cancelled(job.id)
         return
+    except WorkerStopping:
+        queue.release(job.id)
+        raise
     except AllianceError as exc:
         queue.fail(job.id, exc.code, exc.message)
         return
@@ -94,5 +113,5 @@ def run_job(
     if not queue.succeed(job.id):
         storage.delete_results(job.id)  # deleted or cancelled while it ran: keep nothing
         return
-    if not settings.keep_audio:
-        crud.release_audio(store, storage, job.recording_id)
+    if not settings.keep_audio and queue.release_audio(job.recording_id):
+        storage.delete_audio(job.recording_id)
