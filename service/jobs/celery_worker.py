@@ -139,6 +139,10 @@ def _on_shutting_down(**_: Any) -> None:
             continue
 
 
+def _on_ready(**_: Any) -> None:
+    logger.info("worker ready: taking jobs from the queue")
+
+
 def _on_child_start(**_: Any) -> None:
     signal.signal(signal.SIGUSR2, _on_stop_signal)
     _process()  # prefork: each child loads the models once, before its first job
@@ -161,6 +165,7 @@ def run_worker(settings: ServiceSettings, concurrency: int, log_level: int) -> N
     _SETTINGS["settings"] = settings
     app = build_app(settings)
     signals.worker_shutting_down.connect(_on_shutting_down, weak=False)
+    signals.worker_ready.connect(_on_ready, weak=False)
     pool = "solo" if concurrency == 1 else "prefork"
     if pool == "prefork":
         signals.worker_process_init.connect(_on_child_start, weak=False)
