@@ -21,7 +21,7 @@ from celery import Celery, signals
 from celery.exceptions import Reject
 
 from ..settings import ServiceSettings
-from ..storage import FileStorage
+from ..storage import Storage, open_storage
 from ..store import Store
 from .celery_queue import QUEUE_NAME, TASK, CeleryJobQueue, make_celery
 from .worker import WorkerStopping, run_job
@@ -38,7 +38,7 @@ class _Process:
     name: str
     settings: ServiceSettings
     queue: CeleryJobQueue
-    storage: FileStorage
+    storage: Storage
     pipeline: object
 
 
@@ -56,7 +56,7 @@ def _process() -> _Process:
         # The job column holds at most 40 characters; host and pid say which machine and process to look at.
         name = f"{socket.gethostname()[:30]}:{os.getpid()}"[:40]
         queue = CeleryJobQueue(store, settings)
-        found = _Process(name, settings, queue, FileStorage(settings.service_path()), TranscriptionPipeline(settings))
+        found = _Process(name, settings, queue, open_storage(settings.service_path()), TranscriptionPipeline(settings))
         _CURRENT["process"] = found
     return found
 
@@ -64,15 +64,16 @@ def _process() -> _Process:
 class _Heartbeat:
     """Keeps the running job's heartbeat fresh, so the sweep can tell a long stage from a vanished worker."""
 
-    def __init__(self, queue: CeleryJobQueue, job_id: str, every_s: float) -> None:
-        self.queue, self.job_id, self.every_s = queue, job_id, every_s
+    def __init__(self, queue: CeleryJobQueue, job_id: str, worker: str, every_s: float) -> None:
+        self.queue, self.job_id, self.worker, self.every_s = queue, job_id, worker, every_s
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
 
     def _beat(self) -> None:
         while not self._done.wait(self.every_s):
             try:
-                self.queue.heartbeat(self.job_id)
+                if not self.queue.heartbeat(self.job_id, self.worker):
+                    return  # closed, or taken over: the job stops at its next progress report
             except Exception as exc:  # noqa: BLE001  (a database hiccup: the next beat tries again)
                 logger.warning("heartbeat failed (%s)", type(exc).__name__)
 
@@ -98,7 +99,7 @@ def run_message(job_id: object) -> None:
     logger.info("job %s started (attempt %d)", job_id, claimed.attempt)
     every_s = max(0.2, min(process.settings.worker_lost_s / 4, 30.0))
     try:
-        with _Heartbeat(process.queue, job_id, every_s):
+        with _Heartbeat(process.queue, job_id, process.name, every_s):
             run_job(claimed, process.pipeline, process.queue, process.storage, process.settings, _STOPPING.is_set)
     except WorkerStopping:
         logger.warning("job %s handed back: the worker is stopping", job_id)
@@ -162,6 +163,9 @@ def default_concurrency() -> int:
 
 def run_worker(settings: ServiceSettings, concurrency: int, log_level: int) -> None:
     """Start a Celery worker in this process: solo for one job at a time, prefork for more."""
+    from ..migrate import ensure_migrated
+
+    store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
     _SETTINGS["settings"] = settings
     app = build_app(settings)
     signals.worker_shutting_down.connect(_on_shutting_down, weak=False)
@@ -171,7 +175,7 @@ def run_worker(settings: ServiceSettings, concurrency: int, log_level: int) -> N
         signals.worker_process_init.connect(_on_child_start, weak=False)
     else:
         _process()  # load the models before taking the first message
-    probe = CeleryJobQueue(Store(settings.database()), settings, app)
+    probe = CeleryJobQueue(store, settings, app)
     every_s = max(_SWEEP_MIN_S, min(settings.worker_lost_s, settings.republish_after_s, _SWEEP_MAX_S * 2) / 2)
     threading.Thread(target=_sweeper, args=(probe, every_s), name="queue-sweep", daemon=True).start()
     worker = app.Worker(

@@ -24,17 +24,20 @@ class ClaimedJob:
     recording_id: str
     options: dict[str, Any]
     attempt: int
+    worker: str | None = None  # who holds it: every later write is conditional on still holding it
 
 
 class JobQueue(Protocol):
     def enqueue(self, owner: str, recording_id: str, options: dict[str, Any]) -> Job: ...
     def claim(self, worker: str, job_id: str | None = None) -> ClaimedJob | None: ...
-    def report(self, job_id: str, stage: str, percent: int) -> bool: ...
-    def heartbeat(self, job_id: str) -> bool: ...
-    def succeed(self, job_id: str) -> bool: ...
-    def fail(self, job_id: str, code: str, message: str) -> None: ...
-    def cancelled(self, job_id: str) -> None: ...
-    def release(self, job_id: str) -> bool: ...
+    # ``worker``: the claimer's name. Given, the write only happens while that worker still holds the job, so a
+    # worker wrongly taken for dead (its job requeued and claimed again) can neither report nor close it.
+    def report(self, job_id: str, stage: str, percent: int, worker: str | None = None) -> bool: ...
+    def heartbeat(self, job_id: str, worker: str | None = None) -> bool: ...
+    def succeed(self, job_id: str, worker: str | None = None) -> bool: ...
+    def fail(self, job_id: str, code: str, message: str, worker: str | None = None) -> None: ...
+    def cancelled(self, job_id: str, worker: str | None = None) -> None: ...
+    def release(self, job_id: str, worker: str | None = None) -> bool: ...
     def cancel(self, job_id: str) -> bool: ...
     def recover(self, worker: str | None, max_attempts: int, stale_before: datetime | None = None) -> list[str]: ...
     def release_audio(self, recording_id: str) -> bool: ...
@@ -89,25 +92,27 @@ class SqlJobQueue:
                 return None
             job = session.get(Job, job_id)
             assert job is not None
-            return ClaimedJob(job.id, job.owner, job.recording_id, dict(job.options), job.attempts)
+            return ClaimedJob(job.id, job.owner, job.recording_id, dict(job.options), job.attempts, worker)
 
-    def report(self, job_id: str, stage: str, percent: int) -> bool:
-        """Record progress; False when someone asked for the job to be cancelled."""
+    def report(self, job_id: str, stage: str, percent: int, worker: str | None = None) -> bool:
+        """Record progress; False when someone asked for the job to be cancelled (or it is no longer this worker's)."""
         with self.store.session() as session:
             job = session.get(Job, job_id)
             if job is None or job.cancel_requested or job.state != "running":
                 return False
+            if worker is not None and job.worker != worker:
+                return False
             job.stage, job.percent, job.heartbeat_at = stage, percent, utcnow()
             return True
 
-    def heartbeat(self, job_id: str) -> bool:
+    def heartbeat(self, job_id: str, worker: str | None = None) -> bool:
         """A running job's worker is alive; without this, a long stage would look like a vanished worker."""
         with self.store.session() as session:
-            beat = session.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(heartbeat_at=utcnow()))
+            beat = session.execute(update(Job).where(*_held(job_id, worker)).values(heartbeat_at=utcnow()))
             return bool(beat.rowcount == 1)  # type: ignore[attr-defined]
 
-    def _close(self, job_id: str, state: str, **values: Any) -> bool:
-        conditions = [Job.id == job_id, Job.state == "running"]
+    def _close(self, job_id: str, state: str, worker: str | None, **values: Any) -> bool:
+        conditions = _held(job_id, worker)
         if state == "succeeded":
             conditions.append(Job.cancel_requested.is_(False))  # a cancelled job's late result is dropped
         with self.store.session() as session:
@@ -116,22 +121,22 @@ class SqlJobQueue:
             )
             return bool(closed.rowcount == 1)  # type: ignore[attr-defined]
 
-    def succeed(self, job_id: str) -> bool:
-        """False when the job was deleted or cancelled meanwhile: its result must then be dropped."""
-        return self._close(job_id, "succeeded", stage="done", percent=100)
+    def succeed(self, job_id: str, worker: str | None = None) -> bool:
+        """False when the job was deleted, cancelled or taken over meanwhile: its result must then be dropped."""
+        return self._close(job_id, "succeeded", worker, stage="done", percent=100)
 
-    def fail(self, job_id: str, code: str, message: str) -> None:
-        self._close(job_id, "failed", error_code=code, error_message=message[:500])
+    def fail(self, job_id: str, code: str, message: str, worker: str | None = None) -> None:
+        self._close(job_id, "failed", worker, error_code=code, error_message=message[:500])
 
-    def cancelled(self, job_id: str) -> None:
-        self._close(job_id, "cancelled")
+    def cancelled(self, job_id: str, worker: str | None = None) -> None:
+        self._close(job_id, "cancelled", worker)
 
-    def release(self, job_id: str) -> bool:
+    def release(self, job_id: str, worker: str | None = None) -> bool:
         """A worker that is being stopped hands its job back: queued again, and the run does not count as an attempt."""
         with self.store.session() as session:
             released = session.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.state == "running")
+                .where(*_held(job_id, worker))
                 .values(state="queued", stage=None, percent=0, worker=None, attempts=Job.attempts - 1)
             )
             return bool(released.rowcount == 1)  # type: ignore[attr-defined]
@@ -199,3 +204,11 @@ class SqlJobQueue:
             if owner is not None:
                 query = query.where(Job.owner == owner)
             return int(session.scalar(query) or 0)
+
+
+def _held(job_id: str, worker: str | None) -> list[Any]:
+    """The job is running, and (when a worker is named) still held by that worker."""
+    conditions: list[Any] = [Job.id == job_id, Job.state == "running"]
+    if worker is not None:
+        conditions.append(Job.worker == worker)
+    return conditions

@@ -37,8 +37,8 @@ def _never() -> bool:
 class _Progress:
     """Writes progress to the job row at most twice a second, and notices cancellation there."""
 
-    def __init__(self, queue: JobQueue, job_id: str, stopping: Callable[[], bool] = _never) -> None:
-        self.queue, self.job_id, self.stopping = queue, job_id, stopping
+    def __init__(self, queue: JobQueue, job: ClaimedJob, stopping: Callable[[], bool] = _never) -> None:
+        self.queue, self.job_id, self.worker, self.stopping = queue, job.id, job.worker, stopping
         self.last_s = 0.0
         self.stage = ""
 
@@ -49,7 +49,7 @@ class _Progress:
         self.stage, self.last_s = stage, now
         if self.stopping():
             raise WorkerStopping
-        if not self.queue.report(self.job_id, stage, round(100 * max(0.0, min(fraction, 1.0)))):
+        if not self.queue.report(self.job_id, stage, round(100 * max(0.0, min(fraction, 1.0))), self.worker):
             raise JobCancelled
 
 
@@ -95,22 +95,22 @@ def run_job(
     try:
         hints = run_request(job.options, RunHints)  # validated at submission; the same model reads it back
         request = RunRequest(**hints.model_dump())
-        transcript = pipeline.run(storage.audio(job.recording_id), request, _Progress(queue, job.id, stopping))
+        transcript = pipeline.run(storage.audio(job.recording_id), request, _Progress(queue, job, stopping))
         storage.write_transcript(job.id, transcript.to_json())
     except JobCancelled:
-        queue.cancelled(job.id)
+        queue.cancelled(job.id, job.worker)
         return
     except WorkerStopping:
-        queue.release(job.id)
+        queue.release(job.id, job.worker)
         raise
     except AllianceError as exc:
-        queue.fail(job.id, exc.code, exc.message)
+        queue.fail(job.id, exc.code, exc.message, job.worker)
         return
     except Exception as exc:  # noqa: BLE001  (one job's bug must not take the worker down)
         logger.error("job failed unexpectedly (%s)", type(exc).__name__)
-        queue.fail(job.id, "internal_error", f"internal error ({type(exc).__name__}); the server log has details")
+        queue.fail(job.id, "internal_error", f"internal error ({type(exc).__name__}); the server log has details", job.worker)
         return
-    if not queue.succeed(job.id):
+    if not queue.succeed(job.id, job.worker):
         storage.delete_results(job.id)  # deleted or cancelled while it ran: keep nothing
         return
     if not settings.keep_audio and queue.release_audio(job.recording_id):

@@ -174,3 +174,16 @@ def test_retention_purges_old_recordings_and_their_results(store: Store, tmp_pat
     assert not storage.audio(rec).exists() and not storage.transcript(job.id).exists()
     with store.session() as session:
         assert session.get(Recording, rec) is None and session.get(Job, job.id) is None
+
+
+def test_a_worker_taken_for_dead_can_neither_report_nor_close_the_job(setup: Setup) -> None:
+    queue = setup.queue
+    job = queue.enqueue("a", setup.rec, {})
+    first = queue.claim("w1", job.id)
+    assert first is not None and first.worker == "w1"
+    queue.recover(None, 3, stale_before=utcnow() + timedelta(seconds=1))  # its heartbeat looked stopped
+    second = queue.claim("w2", job.id)
+    assert second is not None and second.attempt == 2
+    assert not queue.report(job.id, "transcribe", 50, "w1") and not queue.heartbeat(job.id, "w1")
+    assert not queue.succeed(job.id, "w1"), "the slow first run's result is dropped"
+    assert queue.report(job.id, "transcribe", 50, "w2") and queue.succeed(job.id, "w2")
