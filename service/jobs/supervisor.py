@@ -39,8 +39,10 @@ class Supervisor:
         self._last_retention = 0.0
 
     def start(self) -> None:
-        self.storage.clear_uploads()
-        if not self.embedded:  # the jobs running now belong to workers on other machines: leave them be
+        if not self.embedded:
+            # The jobs running now belong to workers on other machines: leave them be. Other API processes may
+            # share the folder and be receiving bodies now: only long-idle ones are leftovers.
+            self.storage.clear_uploads(idle_s=3600.0)
             self._thread.start()
             return
         recovered = self.queue.recover(None, self.settings.job_max_attempts)
