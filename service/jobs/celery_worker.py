@@ -163,7 +163,12 @@ def default_concurrency() -> int:
 
 def run_worker(settings: ServiceSettings, concurrency: int, log_level: int) -> None:
     """Start a Celery worker in this process: solo for one job at a time, prefork for more."""
+    from ..logs import configure
     from ..migrate import ensure_migrated
+    from ..processes import quiet_engines
+
+    configure(log_level)  # even under --debug, as serve: a worker's log never quotes request content
+    quiet_engines(log_level)
 
     store = ensure_migrated(settings, Store(settings.database()))  # one line naming 'alliance db upgrade' if not
     _SETTINGS["settings"] = settings

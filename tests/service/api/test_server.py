@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     flags: tuple[str, ...] = ()  # global CLI flags before "serve" (--debug)
     startup_s: float = 60.0
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)  # `alliance worker`s (ALLIANCE_QUEUE=celery)
 
     @property
     def url(self) -> str:
@@ -54,10 +55,19 @@ class Server:
             assert self.process.poll() is None, self.log()
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    self._start_worker()
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
         pytest.fail(f"the server did not start:\n{self.log()}")
+
+    def _start_worker(self) -> None:
+        """With the Celery queue the API runs no jobs: one `alliance worker` beside it, as a site would run."""
+        if self.env.get("ALLIANCE_QUEUE") != "celery" or any(w.poll() is None for w in self.workers):
+            return
+        log = (self.data_dir / "worker.log").open("ab")
+        self.workers.append(subprocess.Popen([*ALLIANCE, *self.flags, "worker", "--concurrency", "1"], env=self.env,
+                                             cwd=ROOT, stdout=log, stderr=log))  # fmt: skip
 
     def kill_hard(self) -> list[psutil.Process]:
         assert self.process is not None
@@ -67,6 +77,14 @@ class Server:
         return children
 
     def stop(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self.workers.clear()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -75,7 +93,10 @@ class Server:
                 self.kill_hard()
 
     def log(self) -> str:
-        return (self.data_dir / "server.log").read_text(errors="replace")
+        worker = self.data_dir / "worker.log"
+        return (self.data_dir / "server.log").read_text(errors="replace") + (
+            worker.read_text(errors="replace") if worker.exists() else ""
+        )
 
     @property
     def database_url(self) -> str:
