@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
 
-from tests.servers import PostgresServer
+from tests.servers import PostgresServer, RedisServer
 
-# "postgresql" runs the embedded queue on PostgreSQL; with the Celery backend it becomes "postgresql+celery".
-DEPLOYMENTS = ("sqlite", "postgresql")
+# The two deployments the README documents: one machine (SQLite, embedded workers), and scaled out
+# (PostgreSQL, Celery workers on Redis; the server helper starts an `alliance worker` beside the API).
+DEPLOYMENTS = ("sqlite", "postgresql+celery")
+_REDIS_DATABASES = itertools.cycle(range(1, 16))  # each server its own Redis database: no message crosses over
 
 
 @dataclass(frozen=True)
 class Deployment:
     name: str
     postgres: PostgresServer | None = None
+    redis: RedisServer | None = None
 
     def env(self) -> dict[str, str]:
         """The ALLIANCE_ settings for one new server: nothing for SQLite (the default, a file in its data folder),
-        a fresh PostgreSQL database for PostgreSQL, migrated as an operator would ('alliance db upgrade')."""
+        a fresh PostgreSQL database for PostgreSQL, migrated as an operator would ('alliance db upgrade'), and
+        the Celery queue on its own Redis database when the deployment has Redis."""
         if self.postgres is None:
             return {}
         from service.migrate import upgrade
@@ -29,14 +34,19 @@ class Deployment:
         store = Store(url)
         upgrade(store)
         store.engine.dispose()
-        return {"ALLIANCE_DATABASE_URL": url}
+        env = {"ALLIANCE_DATABASE_URL": url}
+        if self.redis is not None:
+            broker = self.redis.url.rsplit("/", 1)[0] + f"/{next(_REDIS_DATABASES)}"
+            env |= {"ALLIANCE_QUEUE": "celery", "ALLIANCE_BROKER_URL": broker}
+        return env
 
 
 @pytest.fixture(scope="module", params=DEPLOYMENTS)
 def deployment(request: pytest.FixtureRequest) -> Deployment:
     if request.param == "sqlite":
         return Deployment("sqlite")
-    return Deployment(request.param, request.getfixturevalue("postgres_server"))
+    redis = request.getfixturevalue("redis_server") if request.param.endswith("+celery") else None
+    return Deployment(request.param, request.getfixturevalue("postgres_server"), redis)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
