@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``default_deployment_only`` are skipped (and say so) on every deployment but the default.
 
     They drive what is the same on every database (process supervision, the batch client) and are the slowest
-    server tests; the PostgreSQL run keeps the rest, which cover every database path the server takes.
+    server tests; the PostgreSQL+Celery run keeps the rest, which cover every database and queue path the server takes.
     """
     for item in items:
         callspec = getattr(item, "callspec", None)
