@@ -42,6 +42,7 @@ class Server:
     flags: tuple[str, ...] = ()  # global CLI flags before "serve" (--debug)
     startup_s: float = 60.0
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)  # `alliance worker`s (ALLIANCE_QUEUE=celery)
+    start_workers: bool = True  # False: the test starts its own `alliance worker`s
 
     @property
     def url(self) -> str:
@@ -63,7 +64,7 @@ class Server:
 
     def _start_worker(self) -> None:
         """With the Celery queue the API runs no jobs: one `alliance worker` beside it, as a site would run."""
-        if self.env.get("ALLIANCE_QUEUE") != "celery" or any(w.poll() is None for w in self.workers):
+        if not self.start_workers or self.env.get("ALLIANCE_QUEUE") != "celery" or any(w.poll() is None for w in self.workers):
             return
         log = (self.data_dir / "worker.log").open("ab")
         self.workers.append(subprocess.Popen([*ALLIANCE, *self.flags, "worker", "--concurrency", "1"], env=self.env,

@@ -124,6 +124,7 @@ def deployment(
         ALLIANCE_WORKER_LOST_S="15",
         ALLIANCE_REPUBLISH_AFTER_S="2",
     )
+    server.start_workers = False  # the tests start, count and kill their own
     upgraded = subprocess.run([*ALLIANCE, "db", "upgrade"], env=server.env, cwd=ROOT, capture_output=True, text=True)
     assert upgraded.returncode == 0, upgraded.stderr
     key = server.key("site-a")
