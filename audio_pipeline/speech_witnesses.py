@@ -35,7 +35,7 @@ at once, which is what rule 2 asks for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,7 @@ from scipy import ndimage
 from .vad import SAMPLE_RATE_HZ, SpeechRegion, speech_map, speech_probabilities
 
 WINDOW = 512  # Silero's window: 32 ms at 16 kHz
+_BLOCK_WINDOWS = 8192  # about 4.4 min of windows per block: a few tens of MB of transient arrays
 _WINDOW_S = WINDOW / SAMPLE_RATE_HZ
 
 
@@ -67,13 +68,13 @@ def normalise_level(waveform: np.ndarray, options: WitnessOptions | None = None)
     n = len(waveform) // WINDOW
     if n == 0:
         return waveform
-    frames = waveform[: n * WINDOW].reshape(n, WINDOW).astype(np.float64)
-    level_db = 10 * np.log10((frames**2).mean(axis=1) + 1e-12)
+    level_db = np.concatenate([10 * np.log10((frames**2).mean(axis=1) + 1e-12) for frames in _frame_blocks(waveform, n)])
     loud_db = float(np.percentile(level_db, 95))
     gain_db = min(max(options.target_level_db - loud_db, 0.0), options.max_gain_db)
     if gain_db <= 0.0:
         return waveform
-    return np.clip(waveform * 10 ** (gain_db / 20), -1.0, 1.0).astype(np.float32)
+    raised = (waveform * 10 ** (gain_db / 20)).astype(np.float32, copy=False)
+    return np.clip(raised, -1.0, 1.0, out=raised)
 
 
 def energy_activity(waveform: np.ndarray, options: WitnessOptions | None = None) -> np.ndarray:
@@ -82,17 +83,33 @@ def energy_activity(waveform: np.ndarray, options: WitnessOptions | None = None)
     n = len(waveform) // WINDOW
     if n == 0:
         return np.zeros(0, dtype=bool)
-    frames = waveform[: n * WINDOW].reshape(n, WINDOW).astype(np.float64) * np.hanning(WINDOW)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
     freqs = np.fft.rfftfreq(WINDOW, 1 / SAMPLE_RATE_HZ)
     band = (freqs >= 300) & (freqs <= 3400)
-    band_power = power[:, band].sum(axis=1) + 1e-12
+    hann = np.hanning(WINDOW)
+    measures = [_band_measures(frames * hann, band) for frames in _frame_blocks(waveform, n)]
+    band_power, share, tone_share = (np.concatenate(parts) for parts in zip(*measures, strict=True))
     band_db = 10 * np.log10(band_power)
     size = max(int(options.floor_window_s / _WINDOW_S), 1)
     floor_db = ndimage.percentile_filter(band_db, 10, size=size, mode="nearest")
-    tone_share = _tone_share(power[:, band])
-    share = band_power / (power.sum(axis=1) + 1e-12)
     return (band_db > floor_db + options.over_floor_db) & (share >= options.band_share) & (tone_share <= options.max_tone_share)
+
+
+def _frame_blocks(waveform: np.ndarray, n: int) -> Iterator[np.ndarray]:
+    """The first ``n`` Silero windows as float64 rows, a block at a time.
+
+    Per-window measures over a whole hour at once held about 1.5 GB of transient arrays (framed copies,
+    spectra), so peak memory grew with the recording; row by row the results are the same.
+    """
+    for first in range(0, n, _BLOCK_WINDOWS):
+        last = min(first + _BLOCK_WINDOWS, n)
+        yield waveform[first * WINDOW : last * WINDOW].reshape(last - first, WINDOW).astype(np.float64)
+
+
+def _band_measures(frames: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per windowed frame: speech-band power, the band's share of all power, and its tone share."""
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    band_power = power[:, band].sum(axis=1) + 1e-12
+    return band_power, band_power / (power.sum(axis=1) + 1e-12), _tone_share(power[:, band])
 
 
 def _tone_share(band_power: np.ndarray) -> np.ndarray:
