@@ -68,6 +68,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside the target, flush it to disk, then rename over the target."""
     check_output_path(path)
+    durable_replace(path, data)
+
+
+def durable_replace(path: Path, data: bytes) -> None:
+    """Readers see the old file or the whole new one, never part of it, on a local disk or a network mount
+    (NFS, SMB): a temporary file in the same folder, fsynced, renamed with os.replace, then the folder fsynced
+    so the rename itself survives a crash. No hard links and no locks, which network mounts do not all keep."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     tmp = Path(tmp_name)
     try:
@@ -80,3 +87,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_directory(path.parent if str(path.parent) else Path("."))
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make a rename in this folder durable (NFS commits it to the server; a local disk to its journal)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some SMB and FUSE mounts refuse fsync on a folder; the rename has still happened atomically
+    finally:
+        os.close(fd)

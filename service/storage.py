@@ -14,12 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+from audio_pipeline.files import durable_replace, fsync_directory
 
 Kind = Literal["audio", "results"]
 
@@ -63,37 +64,6 @@ class Storage(Protocol):
     def clear_uploads(self, idle_s: float = 0.0) -> None: ...
 
 
-def fsync_directory(folder: Path) -> None:
-    """Make a rename in this folder durable (NFS commits it to the server; a local disk to its journal)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some SMB and FUSE mounts refuse fsync on a folder; the rename has still happened atomically
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Readers see the old file or the whole new one, never part of it, on a local disk or a network mount."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)  # PHI: owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
-
-
 class SharedFolderStorage:
     """Recordings and results as owner-only files under one folder that every API and worker host mounts."""
 
@@ -130,7 +100,7 @@ class SharedFolderStorage:
     def write_transcript(self, job_id: str, text: str) -> None:
         folder = self.results / job_id
         folder.mkdir(exist_ok=True, mode=0o700)
-        atomic_write(self.transcript(job_id), text.encode("utf-8"))
+        durable_replace(self.transcript(job_id), text.encode("utf-8"))
 
     def read_transcript(self, job_id: str) -> str:
         return self.transcript(job_id).read_text(encoding="utf-8")
