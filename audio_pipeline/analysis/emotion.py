@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -263,20 +264,27 @@ def _rule_cues(
     return cues, taken + negated
 
 
-def _vader_cues(
-    reading: _Reading, settings: VaderSettings, suppressed: list[tuple[int, int]], claimed: list[tuple[int, int]]
-) -> list[EmotionCue]:
-    """Sentences no rule explained whose VADER compound score says negative affect."""
-    analyzer = _analyzer(settings.neutral)
-    cues = []
+def _unexplained_sentences(
+    reading: _Reading, suppressed: list[tuple[int, int]], claimed: list[tuple[int, int]]
+) -> Iterator[tuple[str, int, int]]:
+    """Each sentence with its offsets in the read text, unless a guard suppressed it or a rule claimed it."""
     for match in _SENTENCE.finditer(reading.text):
         sentence = match.group(0).strip()
         if not sentence:
             continue
         start = match.start() + match.group(0).index(sentence)
         end = start + len(sentence)
-        if _overlaps(start, end, suppressed) or _overlaps(start, end, claimed):
-            continue
+        if not (_overlaps(start, end, suppressed) or _overlaps(start, end, claimed)):
+            yield sentence, start, end
+
+
+def _vader_cues(
+    reading: _Reading, settings: VaderSettings, suppressed: list[tuple[int, int]], claimed: list[tuple[int, int]]
+) -> list[EmotionCue]:
+    """Sentences no rule explained whose VADER compound score says negative affect."""
+    analyzer = _analyzer(settings.neutral)
+    cues = []
+    for sentence, start, end in _unexplained_sentences(reading, suppressed, claimed):
         if settings.ignore_sentences is not None and settings.ignore_sentences.search(sentence):
             continue
         compound = float(analyzer.polarity_scores(sentence)["compound"])
@@ -299,14 +307,9 @@ def _classifier_cues(
     complaint), a negated emotion word, or a sentence VADER is told to ignore gets no classifier cue."""
     model = trained(settings)
     cues = []
-    for match in _SENTENCE.finditer(reading.text):
-        sentence = match.group(0).strip()
-        if not sentence:
-            continue
-        start = match.start() + match.group(0).index(sentence)
-        end = start + len(sentence)
-        if _overlaps(start, end, suppressed) or _overlaps(start, end, claimed) or _overlaps(*reading.span(start, end), cued):
-            continue  # guarded, or already explained by a rule or VADER (cued is in the original text's offsets)
+    for sentence, start, end in _unexplained_sentences(reading, suppressed, claimed):
+        if _overlaps(*reading.span(start, end), cued):
+            continue  # already explained by a rule or VADER (cued is in the original text's offsets)
         ignore = lexicon.vader.ignore_sentences if lexicon.vader is not None else None
         if ignore is not None and ignore.search(sentence):
             continue
