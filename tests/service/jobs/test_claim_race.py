@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
 from sqlalchemy import func, select
 
@@ -13,10 +14,11 @@ JOBS = 60
 CLAIMERS = 4
 
 
-def _claim_all(url: str, name: str, start: multiprocessing.synchronize.Event) -> list[str]:
+def _claim_all(url: str, name: str, start: threading.Barrier) -> list[str]:
     store = Store(url)
     queue = SqlJobQueue(store)
-    start.wait()
+    store.engine.connect().close()  # connected before the race, so no claimer starts late
+    start.wait(timeout=120)  # every claimer has started (spawning takes seconds): they begin together
     taken = []
     while True:
         job = queue.claim(name)
@@ -35,10 +37,9 @@ def test_concurrent_claimers_never_take_the_same_job(store: Store, database_url:
     queue = SqlJobQueue(store)
     queued = {queue.enqueue("a", "rec_1", {}).id for _ in range(JOBS)}
     context = multiprocessing.get_context("spawn")
-    start = context.Manager().Event()
+    start = context.Manager().Barrier(CLAIMERS)
     with context.Pool(CLAIMERS) as pool:
         results = [pool.apply_async(_claim_all, (database_url, f"w{n}", start)) for n in range(CLAIMERS)]
-        start.set()
         taken = [result.get(timeout=120) for result in results]
     everything = [job for claimer in taken for job in claimer]
     assert sorted(everything) == sorted(queued), "every job taken exactly once"
