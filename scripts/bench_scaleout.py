@@ -22,7 +22,6 @@ import argparse
 import logging
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,17 +41,12 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench_service import free_port, server_env  # noqa: E402
 from scripts.make_synthetic_consults import build  # noqa: E402
 from scripts.make_test_models import models_for_bench  # noqa: E402
 
 logger = logging.getLogger("bench_scaleout")
 ALLIANCE = (sys.executable, "-m", "service.cli")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(check: Any, what: str, timeout_s: float = 300) -> None:
@@ -72,13 +66,9 @@ class Deployment:
 
     def __init__(self, tmp: Path, models: Path, backend: str, workers: int, broker: str | None) -> None:
         self.tmp, self.backend, self.count = tmp, backend, workers
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-        self.env |= {
-            "ALLIANCE_MODELS_DIR": str(models),
-            "ALLIANCE_DATA_DIR": str(tmp / "data"),
-            "ALLIANCE_SERVICE_PORT": str(self.port),
+        self.env = server_env(tmp, models, self.port) | {
             "ALLIANCE_ASR_BEAM_SIZE": "1",
             "ALLIANCE_MAX_JOBS_PER_OWNER": "500",
             "ALLIANCE_MAX_JOBS_TOTAL": "1000",
@@ -220,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         redis: subprocess.Popen[bytes] | None = None
         broker = None
         if "celery" in args.backends and redis_server:
-            port = _free_port()
+            port = free_port()
             redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                       "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL)  # fmt: skip
             broker = f"redis://127.0.0.1:{port}/0"

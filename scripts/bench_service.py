@@ -44,23 +44,27 @@ from scripts.make_test_models import models_for_bench  # noqa: E402
 logger = logging.getLogger("bench_service")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def server_env(tmp: Path, models: Path, port: int) -> dict[str, str]:
+    """The environment of a benchmarked server on loopback: the caller's own ALLIANCE_* settings never leak in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
+    return env | {
+        "ALLIANCE_MODELS_DIR": str(models),
+        "ALLIANCE_DATA_DIR": str(tmp / "data"),
+        "ALLIANCE_SERVICE_PORT": str(port),
+    }
+
+
 class Server:
     def __init__(self, tmp: Path, models: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-        self.env |= {
-            "ALLIANCE_MODELS_DIR": str(models),
-            "ALLIANCE_DATA_DIR": str(tmp / "data"),
-            "ALLIANCE_SERVICE_PORT": str(self.port),
-            "ALLIANCE_MAX_UPLOAD_BYTES": str(4 * 1024**3),
-        }
+        self.env = server_env(tmp, models, self.port) | {"ALLIANCE_MAX_UPLOAD_BYTES": str(4 * 1024**3)}
         self.process: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> str:
