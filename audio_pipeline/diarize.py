@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 # Chunks per embedding-trunk batch on our path: 4 was fastest and leaner than 8 or 16
 # (scripts/bench_embedding_batch.py, README Benchmark).
 CHUNKS_PER_BATCH = 4
+# On a GPU, small batches leave it idle; 32 chunks is what stock pyannote's 32 (chunk, speaker) pairs
+# would be if every speaker were pooled at once, still a few hundred MB of activations.
+CUDA_CHUNKS_PER_BATCH = 32
 
 Runtime = Literal["auto", "onnx", "torch", "stock"]
 
@@ -110,7 +113,8 @@ class PyannoteDiarizer:
         self._pipeline = _load_pipeline(str(model.path), device, runtime, str(cache_root), threads)
         if hasattr(self._pipeline, "chunks_per_batch"):
             # One trunk pass per chunk: the batch counts chunks (each pools all its speakers).
-            self._pipeline.chunks_per_batch = embedding_batch_size or CHUNKS_PER_BATCH
+            default = CHUNKS_PER_BATCH if device == "cpu" else CUDA_CHUNKS_PER_BATCH
+            self._pipeline.chunks_per_batch = embedding_batch_size or default
         else:
             batch = embedding_batch_size or (1 if device == "cpu" else None)
             if batch is not None:

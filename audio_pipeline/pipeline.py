@@ -27,6 +27,7 @@ from .diarize import Diarization, Diarizer, PyannoteDiarizer, SpeakerCountHint
 from .errors import ModelNotFoundError, TranscriptFormatError
 from .guards import guard, guard_warnings
 from .models import ResolvedModel, resolve_asr, resolve_diarization
+from .overlap import Beside, gpu_has_room
 from .request import RunRequest, SpeakersFrom
 from .schema import (
     AnalysisParameters,
@@ -174,20 +175,29 @@ class TranscriptionPipeline:
 
         language = request.language or settings.language
         asr_options = self.asr_options(asr_model, language)
-        with stages.stage("transcribe"):
-            run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: stages.report("transcribe", f))
-            orderer = WordOrderer(decoded.duration_s)
-            asr_segments = [_ordered(seg, orderer) for seg in run.segments]
-            # Hallucination guards: what is not speech never reaches attribution or analysis.
-            # On the acoustic witnesses alone (the words are what is being judged): in far-field audio plain
-            # Silero misses quiet talk, and the guards would then set real words aside.
-            guarded = guard(asr_segments, decoded.waveform, combined_speech_map(decoded.waveform))
-            asr_segments = guarded.segments
+        dual_party_hint = not use_channels and decoded.dual_party and hint.num_speakers is None and hint.min_speakers is None
+        if dual_party_hint:
+            hint = SpeakerCountHint(None, 2, hint.max_speakers)
+        side = self._diarize_beside(device, use_channels, diarizer, decoded.waveform, hint)
+        overlap_clock = time.perf_counter()
+        try:
+            with stages.stage("transcribe"):
+                run = transcriber.transcribe(decoded.waveform, asr_options, lambda f: stages.report("transcribe", f))
+                orderer = WordOrderer(decoded.duration_s)
+                asr_segments = [_ordered(seg, orderer) for seg in run.segments]
+                # Hallucination guards: what is not speech never reaches attribution or analysis.
+                # On the acoustic witnesses alone (the words are what is being judged): in far-field audio plain
+                # Silero misses quiet talk, and the guards would then set real words aside.
+                guarded = guard(asr_segments, decoded.waveform, combined_speech_map(decoded.waveform))
+                asr_segments = guarded.segments
+        except BaseException:
+            if side is not None:
+                side.abandon()
+            raise
 
         warnings = [*guard_warnings(len(guarded.dropped)), *channel_warnings(use_channels)]
         has_words = any(seg.words for seg in asr_segments)
-        if not use_channels and decoded.dual_party and hint.num_speakers is None and hint.min_speakers is None:
-            hint = SpeakerCountHint(None, 2, hint.max_speakers)
+        if dual_party_hint:
             warnings.append(
                 _warn(
                     "dual_party_channels",
@@ -195,10 +205,18 @@ class TranscriptionPipeline:
                 )
             )
         with stages.stage("diarize"):
-            if has_words:
-                diarization = diarizer.diarize(decoded.waveform, hint, lambda f: stages.report("diarize", f))
-            else:
+            if not has_words:
+                if side is not None:
+                    side.abandon()
                 diarization = Diarization(turns=(), overlaps=())  # nothing to attribute: skip the work
+            elif side is not None:
+                diarization = side.result(lambda f: stages.report("diarize", f))
+            else:
+                diarization = diarizer.diarize(decoded.waveform, hint, lambda f: stages.report("diarize", f))
+        if side is not None:
+            # The stage clock timed the wait; the side job's own wall time is the diarization time.
+            stages.timings_s["diarize"] = side.seconds
+            stages.timings_s["transcribe_and_diarize"] = round(time.perf_counter() - overlap_clock, 3)
         with stages.stage("attribute"):
             attributed = attribute(asr_segments, diarization, settings.attribution_tolerance_s)
             speakers = match_enrolled(
@@ -263,6 +281,20 @@ class TranscriptionPipeline:
             transcript = analyze(transcript, decoded.waveform, self.analysis_options(), hints=session)
         transcript.provenance.timings_s.update(stages.timings_s)
         return transcript
+
+    def _diarize_beside(
+        self, device: str, use_channels: bool, diarizer: Diarizer, waveform: Any, hint: SpeakerCountHint
+    ) -> Beside[Diarization] | None:
+        """Starts diarization on its own thread when recognition and diarization can share the GPU."""
+        if not self._may_overlap(device, use_channels):
+            return None
+        return Beside(lambda progress: diarizer.diarize(waveform, hint, progress), name="diarize")
+
+    def _may_overlap(self, device: str, use_channels: bool) -> bool:
+        settings = self.settings
+        if device != "cuda" or use_channels or not settings.overlap_gpu_stages:
+            return False  # on a CPU the two engines would only share the same cores
+        return gpu_has_room(settings.overlap_min_free_gpu_mb)
 
     def _diarization_for(self, speakers_from: SpeakersFrom) -> tuple[ResolvedModel | None, ModelNotFoundError | None]:
         """The diarization model the request may need; for 'auto', a missing one matters only if the channels cannot serve."""

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         "stock: pyannote unchanged.",
     )
     cpu_threads: int = Field(0, ge=0, description="0 lets each engine choose.")
+    overlap_gpu_stages: bool = Field(
+        True,
+        description="On CUDA, run diarization beside recognition (different engines, different CUDA streams) "
+        "when the GPU has overlap_min_free_gpu_mb free after loading both; never on CPU.",
+    )
+    overlap_min_free_gpu_mb: int = Field(4096, ge=0)
 
     # Transcription
     language: str = Field("en", description="Language code, or 'auto' to detect.")

@@ -115,8 +115,12 @@ def _favour_letters(model: object, tokenizer_path: Path) -> None:
         decoder.embed_tokens.weight[preferred, 0] = 2.0
 
 
-def build_whisper(out_dir: Path, size: str = "tiny", name: str | None = None) -> Path:
-    """Build a random-weight Whisper model converted to CTranslate2 under OUT/whisper/NAME."""
+def build_whisper(out_dir: Path, size: str = "tiny", name: str | None = None, quantization: str | None = None) -> Path:
+    """Build a random-weight Whisper model converted to CTranslate2 under OUT/whisper/NAME.
+
+    ``quantization`` is CTranslate2's storage type (e.g. float16); by default the weights stay float32
+    on disk and CTranslate2 converts them to the compute type at load.
+    """
     import torch
     from transformers import GenerationConfig, WhisperConfig, WhisperForConditionalGeneration
 
@@ -172,10 +176,16 @@ def build_whisper(out_dir: Path, size: str = "tiny", name: str | None = None) ->
         if target.exists():
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        converter = Path(sys.executable).with_name("ct2-transformers-converter")
+        # The converter's own entry point, run by this interpreter: its console script is not always
+        # beside it (a package installed with --target, say).
+        converter = "import sys; from ctranslate2.converters.transformers import main; sys.exit(main())"
+        storage = ["--quantization", quantization] if quantization else []
         subprocess.run(
             [
-                str(converter),
+                sys.executable,
+                "-c",
+                converter,
+                *storage,
                 "--model",
                 str(hf_dir),
                 "--output_dir",
