@@ -48,7 +48,16 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("decode", "load_models", "transcribe", "diarize", "attribute", "analyze")
+# Batched recognition on a GPU: an hour's transcript path 47 s sequential, 30 s batched (H200, README).
+CUDA_ASR_BATCH_SIZE = 16
 _ENGINE_PACKAGES = ("faster-whisper", "ctranslate2", "pyannote.audio", "torch", "av", "onnxruntime")
+
+
+def asr_batch_size(configured: int | None, device: str) -> int:
+    """The recognition batch: what was configured, else batched on a GPU and sequential on a CPU."""
+    if configured is not None:
+        return configured
+    return CUDA_ASR_BATCH_SIZE if device == "cuda" else 0
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -122,9 +131,8 @@ class TranscriptionPipeline:
 
     def _transcriber_engine(self, device: str, asr: ResolvedModel) -> Transcriber:
         compute_type = self.settings.asr_compute_type or ("float16" if device == "cuda" else "int8")
-        return self._transcriber or WhisperTranscriber(
-            asr, device, compute_type, self.settings.cpu_threads, self.settings.asr_batch_size
-        )
+        batch_size = asr_batch_size(self.settings.asr_batch_size, device)
+        return self._transcriber or WhisperTranscriber(asr, device, compute_type, self.settings.cpu_threads, batch_size)
 
     def diarizer_options(self) -> dict[str, Any]:
         s = self.settings

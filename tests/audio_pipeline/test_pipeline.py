@@ -13,7 +13,7 @@ import soundfile as sf
 
 from audio_pipeline.diarize import Diarization, SpeakerCountHint, SpeakerTurn
 from audio_pipeline.models import ResolvedModel
-from audio_pipeline.pipeline import TranscriptionPipeline
+from audio_pipeline.pipeline import TranscriptionPipeline, asr_batch_size
 from audio_pipeline.request import RunRequest
 from audio_pipeline.schema import UNKNOWN_SPEAKER, Transcript
 from audio_pipeline.settings import Settings
@@ -134,3 +134,10 @@ def test_unknown_words_are_counted_in_a_warning(two_voice_wav: Path) -> None:
     transcript = pipeline.run(two_voice_wav)
     assert [s.speaker for s in transcript.segments] == ["S1", UNKNOWN_SPEAKER]
     assert "unknown_speaker" in {w.code for w in transcript.warnings}
+
+
+def test_recognition_batches_on_a_gpu_unless_told_otherwise() -> None:
+    assert asr_batch_size(None, "cuda") == 16
+    assert asr_batch_size(None, "cpu") == 0
+    assert asr_batch_size(0, "cuda") == 0  # ALLIANCE_ASR_BATCH_SIZE=0 keeps a GPU sequential
+    assert asr_batch_size(8, "cpu") == 8
