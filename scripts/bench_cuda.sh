@@ -2,7 +2,7 @@
 # scripts/bench.py on a lent CUDA machine that has Python, PyTorch and the NVIDIA libraries but none
 # of our other packages, no espeak-ng and no network (the `device` tool's machines).
 #
-# Prepared here, carried there in one folder (.gpu/, ignored by git):
+# Prepared here by scripts/pack_cuda_bundle.sh, carried there in one folder (.gpu/, ignored by git):
 #   .gpu/*.tar.xz     our other Python packages for that machine's CPython 3.12, installed with
 #                     `pip install --no-deps --target ... --python-version 3.12 --platform manylinux...`
 #                     and packed with xz (the wheels alone are over the tool's 64 MiB);
