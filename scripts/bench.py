@@ -371,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(*r.values())
-    Console(width=300).print(table)
+    # Wide enough that no header or cell wraps: the table is read (and tested) by its column names.
+    width = sum(max(len(column), *(len(r[column]) for r in rows)) + 3 for column in rows[0]) + 1
+    Console(width=max(width, len(title))).print(table)
     return 0
 
 
