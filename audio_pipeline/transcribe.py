@@ -94,11 +94,13 @@ class WordOrderer:
 def _load_whisper(path: str, device: str, compute_type: str, cpu_threads: int) -> object:
     from faster_whisper import WhisperModel
 
+    from .vad_blocks import use_block_vad
     from .whisper_features import use_block_features
 
     try:
         whisper = WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
         use_block_features(whisper)  # peak memory must not grow with the recording's length
+        use_block_vad()  # nor in its VAD pass (vad_blocks.py)
         return whisper
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelLoadError(

@@ -35,6 +35,9 @@ def speech_map(
     """Speech regions of a 16 kHz mono waveform, in order, unpadded."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+    from .vad_blocks import use_block_vad
+
+    use_block_vad()  # Silero's input built a batch at a time (vad_blocks.py): same probabilities
     options = VadOptions(
         threshold=threshold,
         min_silence_duration_ms=int(min_silence_s * 1000),
@@ -50,12 +53,18 @@ def speech_probabilities(waveform: np.ndarray) -> np.ndarray:
     """Silero's speech probability for each 32 ms window (512 samples) of a 16 kHz mono waveform."""
     from faster_whisper.vad import get_vad_model
 
+    from .vad_blocks import BlockSileroVAD, use_block_vad
+
     window = 512
     if len(waveform) == 0:
         return np.zeros(0, dtype=np.float32)
-    padded = np.pad(waveform.astype(np.float32), (0, (-len(waveform)) % window))
+    use_block_vad()
+    model = get_vad_model()
     with engine_errors("voice activity detection"):
-        return np.asarray(get_vad_model()(padded), dtype=np.float32).reshape(-1)
+        if isinstance(model, BlockSileroVAD):  # zero-pads the last window itself: no copy of the recording
+            return np.asarray(model.probabilities(np.asarray(waveform, dtype=np.float32)), dtype=np.float32).reshape(-1)
+        padded = np.pad(waveform.astype(np.float32), (0, (-len(waveform)) % window))
+        return np.asarray(model(padded), dtype=np.float32).reshape(-1)
 
 
 def gaps(regions: list[SpeechRegion]) -> list[SpeechRegion]:
