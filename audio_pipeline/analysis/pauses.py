@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..frame_power import frame_power
 from ..schema import Pause, Segment, UntranscribedSpeech
 from ..vad import SAMPLE_RATE_HZ, SpeechRegion
 
@@ -90,8 +91,7 @@ class _Energy:
 def _frame_energy(waveform: np.ndarray) -> _Energy:
     hop = int(_FRAME_S * SAMPLE_RATE_HZ)
     n = len(waveform) // hop
-    frames = waveform[: n * hop].reshape(n, hop).astype(np.float64)
-    power = (frames**2).mean(axis=1) + 1e-12
+    power = frame_power(waveform, hop) + 1e-12
     db = np.asarray(10 * np.log10(power))
     if n < _TAIL_FRAMES:
         return _Energy(db=db, forward_db=db, backward_db=db)
