@@ -25,6 +25,10 @@ CHUNKS_PER_BATCH = 4
 # On a GPU, small batches leave it idle; 32 chunks is what stock pyannote's 32 (chunk, speaker) pairs
 # would be if every speaker were pooled at once, still a few hundred MB of activations.
 CUDA_CHUNKS_PER_BATCH = 32
+# Chunks per segmentation batch on our path (community-1's config says 32). On ONNX Runtime a batch
+# of 32 kept an arena of about 800 MB for the rest of the run; 8 keeps about 180 MB at the same
+# speed per chunk (README, Benchmark). Stock, and CUDA (no arena; a GPU wants big batches), keep the config's value.
+SEGMENTATION_BATCH = 8
 
 Runtime = Literal["auto", "onnx", "torch", "stock"]
 
@@ -86,6 +90,8 @@ def _load_pipeline(path: str, device: str, runtime: Runtime = "stock", data_dir:
     if runtime == "stock":
         return pipeline
     pipeline = one_trunk_pass(pipeline)
+    if device == "cpu":
+        pipeline.segmentation_batch_size = SEGMENTATION_BATCH
     wants_onnx = runtime == "onnx" or (runtime == "auto" and device == "cpu")
     if wants_onnx and device != "cpu":
         logger.warning("the ONNX diarization runtime runs on CPU only: using PyTorch on %s", device)

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from audio_pipeline import diarize_fast
-from audio_pipeline.diarize import _load_pipeline
+from audio_pipeline.diarize import SEGMENTATION_BATCH, _load_pipeline
 from audio_pipeline.diarize_onnx import cache_dir
 from tests.conftest import join_with_gaps, read_mono, speak
 
@@ -81,6 +81,10 @@ def stock_runs(pipeline_dir: Path, conversations: list[np.ndarray]) -> list[tupl
     return [_run(stock, w) for w in conversations]
 
 
+def stock_batch(pipeline_dir: Path) -> int:
+    return int(_load_pipeline(str(pipeline_dir), "cpu", "stock").segmentation_batch_size)
+
+
 def _assert_close(ours: np.ndarray, stock: np.ndarray) -> None:
     assert ours.shape == stock.shape
     assert np.max(np.abs(ours - stock)) <= TOLERANCE
@@ -108,6 +112,8 @@ def test_same_embeddings_and_diarization_as_stock(
     ours = _load_pipeline(str(pipeline_dir), "cpu", runtime, str(tmp_path))
     assert isinstance(ours, diarize_fast.OneTrunkPassDiarization)
     assert (ours.trunk is not None) == (runtime == "onnx")
+    # Stock runs the config's 32 chunks per segmentation batch, ours 8 (less memory kept): same numbers.
+    assert (ours.segmentation_batch_size, stock_batch(pipeline_dir)) == (SEGMENTATION_BATCH, 32)
     ours.chunks_per_batch = 2  # several batches, the last one short
     compared_silent = False
     for waveform, (stock_seg, stock_emb, stock_out) in zip(conversations, stock_runs, strict=True):
