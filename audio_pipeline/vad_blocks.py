@@ -15,6 +15,7 @@ here too; the caller's array is left untouched. Another faster-whisper version k
 
 from __future__ import annotations
 
+import functools
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
@@ -76,6 +77,12 @@ def use_block_vad() -> None:
     if type(model) is not SileroVADModel:
         return
     if not supported():
-        logger.warning("faster-whisper is not %s: Silero VAD builds its input for the whole recording", PINNED_FASTER_WHISPER)
+        _warn_unsupported()
         return
     model.__class__ = BlockSileroVAD
+
+
+@functools.cache
+def _warn_unsupported() -> None:
+    """Once per process: the speech map asks on every call."""
+    logger.warning("faster-whisper is not %s: Silero VAD builds its input for the whole recording", PINNED_FASTER_WHISPER)

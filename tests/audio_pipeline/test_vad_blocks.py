@@ -90,6 +90,7 @@ def test_other_faster_whisper_versions_keep_their_own_code(
     stock_model: SileroVADModel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(vad_blocks, "supported", lambda: False)
+    vad_blocks._warn_unsupported.cache_clear()
     with caplog.at_level(logging.WARNING):
         vad_blocks.use_block_vad()
     assert type(get_vad_model()) is SileroVADModel
