@@ -84,6 +84,21 @@ def synthesize(minutes: float, path: Path) -> Path:
     return path
 
 
+def consultation(work_dir: Path, minutes: float) -> Path:
+    """The benchmark consultation of this length in ``work_dir``, synthesized the first time it is asked for."""
+    audio_path = work_dir / f"consult-{minutes:g}min.wav"
+    if not audio_path.exists():
+        synthesize(minutes, audio_path)
+    return audio_path
+
+
+def append_record(path: Path | None, record: dict[str, Any]) -> None:
+    """One run's raw measurements as a JSON line, when ``--json-out`` asked for them."""
+    if path is not None:
+        with path.open("a") as sink:
+            sink.write(json.dumps(record) + "\n")
+
+
 def worker(
     audio_path: Path, models_dir: Path, asr_name: str, compare: bool = True, device: str = "cpu", asr_batch_size: int = 0
 ) -> dict[str, float]:
@@ -323,16 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         build_diarization(models_dir)
     if args.diarization_only:
         for minutes in args.minutes:
-            audio_path = work / f"consult-{minutes:g}min.wav"
-            if not audio_path.exists():
-                synthesize(minutes, audio_path)
-            m = diarization_only(audio_path, models_dir, args.device)
+            m = diarization_only(consultation(work, minutes), models_dir, args.device)
             steps = {k: round(v, 2) for k, v in m.items()}
             rtf = {name: round(m[f"{name}_total"] / m["duration_s"], 4) for name in ("ours", "stock")}
             logger.info("diarization only, %g min on %s: %s, RTF %s", minutes, args.device, json.dumps(steps), json.dumps(rtf))
-            if args.json_out:
-                with args.json_out.open("a") as sink:
-                    sink.write(json.dumps({"minutes": minutes, "device": args.device, "diarization_only": True, **m}) + "\n")
+            append_record(args.json_out, {"minutes": minutes, "device": args.device, "diarization_only": True, **m})
         return 0
     compare_minutes = args.minutes if args.compare_minutes is None else args.compare_minutes
     rows = []
@@ -343,9 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             # float16 on disk for a GPU: half the bytes to write and load, the same weights it runs.
             build_whisper(models_dir, size, asr_name, quantization="float16" if args.device == "cuda" else None)
         for minutes in args.minutes:
-            audio_path = work / f"consult-{minutes:g}min.wav"
-            if not audio_path.exists():
-                synthesize(minutes, audio_path)
+            audio_path = consultation(work, minutes)
             for batch in args.asr_batch_sizes:
                 logger.info("measuring %s on %g min (%s, asr batch %d)", size, minutes, args.device, batch)
                 compare = "1" if minutes in compare_minutes else "0"
@@ -355,12 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                     logger.error("the measurement failed:\n%s", out.stderr[-4000:])
                     return 1
                 measured = json.loads(out.stdout.strip().splitlines()[-1])
-                if args.json_out:
-                    with args.json_out.open("a") as sink:
-                        sink.write(
-                            json.dumps({"size": size, "minutes": minutes, "device": args.device, "batch": batch, **measured})
-                            + "\n"
-                        )
+                run = {"size": size, "minutes": minutes, "device": args.device, "batch": batch}
+                append_record(args.json_out, {**run, **measured})
                 r = row(size, minutes, measured, args.device, batch)
                 logger.info("%s", json.dumps(r))
                 rows.append(r)

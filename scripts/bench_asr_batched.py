@@ -56,12 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     from audio_pipeline.pipeline import TranscriptionPipeline
     from audio_pipeline.settings import Settings
     from audio_pipeline.transcribe import WhisperTranscriber
-    from scripts.bench import synthesize
+    from scripts.bench import consultation
 
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    audio_path = args.work_dir / f"consult-{args.minutes:g}min.wav"
-    if not audio_path.exists():
-        synthesize(args.minutes, audio_path)
+    audio_path = consultation(args.work_dir, args.minutes)
     waveform = sf.read(audio_path, dtype="float32")[0]
     folder = model_dir(args.model, args.work_dir)
     resolved = ResolvedModel("whisper", args.model, folder, None, None, synthetic=args.model != "tiny.en")

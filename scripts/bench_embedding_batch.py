@@ -38,15 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     from audio_pipeline.diarize import _load_pipeline
-    from scripts.bench import synthesize
+    from scripts.bench import consultation
     from scripts.make_test_models import build_diarization
 
     models = args.work_dir / "models"
     if not (models / "pyannote").exists():
         build_diarization(models)
-    audio_path = args.work_dir / f"consult-{args.minutes:g}min.wav"
-    if not audio_path.exists():
-        synthesize(args.minutes, audio_path)
+    audio_path = consultation(args.work_dir, args.minutes)
     waveform = torch.from_numpy(sf.read(audio_path, dtype="float32")[0])[None]
     pipeline = _load_pipeline(
         str(models / "pyannote" / "speaker-diarization-community-1"), "cpu", args.runtime, str(args.work_dir)

@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     from audio_pipeline.pipeline import TranscriptionPipeline
     from audio_pipeline.request import RunRequest
     from audio_pipeline.settings import Settings
-    from scripts.bench import synthesize
+    from scripts.bench import consultation
     from scripts.make_test_models import build_diarization, build_whisper
 
     models_dir = args.work_dir / "models"
@@ -172,9 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     asr_name = f"bench-{args.size}"
     if not (models_dir / "whisper" / asr_name / "model.bin").exists():
         build_whisper(models_dir, args.size, asr_name)
-    audio_path = args.work_dir / f"consult-{args.minutes:g}min.wav"
-    if not audio_path.exists():
-        synthesize(args.minutes, audio_path)
+    audio_path = consultation(args.work_dir, args.minutes)
 
     # As scripts/bench.py's worker: no temperature fallback on random weights, a 20 s warm-up first.
     pipeline = TranscriptionPipeline(Settings(models_dir=models_dir, device="cpu", asr_temperature_fallback=False))
