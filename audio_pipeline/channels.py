@@ -21,6 +21,7 @@ import numpy as np
 from .audio import DecodedAudio
 from .diarize import Diarization, SpeakerCountHint, SpeakerTurn
 from .errors import InvalidOptionError, decode_error, engine_errors
+from .frame_power import frame_db
 from .models import ResolvedModel
 from .schema import TranscriptWarning
 from .vad import SAMPLE_RATE_HZ, SpeechRegion, speech_map
@@ -64,12 +65,6 @@ def load_channels(path: Path, max_duration_s: float) -> np.ndarray:
     return np.concatenate(planes, axis=1).astype(np.float32)[:, :cap]
 
 
-def _frame_db(channel: np.ndarray) -> np.ndarray:
-    n = len(channel) // _FRAME
-    frames = channel[: n * _FRAME].reshape(n, _FRAME).astype(np.float64)
-    return np.asarray(10 * np.log10((frames**2).mean(axis=1) + 1e-12))
-
-
 def _own_talk(regions: list[SpeechRegion], own_db: np.ndarray, other_db: np.ndarray) -> list[SpeechRegion]:
     """The regions where this channel carries its own party, not the other one's echo."""
     kept = []
@@ -83,7 +78,7 @@ def _own_talk(regions: list[SpeechRegion], own_db: np.ndarray, other_db: np.ndar
 
 def channel_turns(channels: np.ndarray) -> Diarization:
     """Exclusive speaker turns and overlaps from a (2, samples) call recording."""
-    dbs = [_frame_db(channels[0]), _frame_db(channels[1])]
+    dbs = [frame_db(channels[0], _FRAME), frame_db(channels[1], _FRAME)]
     n = min(len(dbs[0]), len(dbs[1]))
     dbs = [dbs[0][:n], dbs[1][:n]]
     with engine_errors("voice activity detection"):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .frame_power import frame_power
+from .frame_power import frame_db
 from .schema import DroppedWord, TranscriptWarning
 from .transcribe import AsrSegment, AsrWord
 from .vad import SAMPLE_RATE_HZ, SpeechRegion
@@ -145,7 +145,7 @@ class _SpeechIndex:
         self._ends = [r.end_s for r in self.regions]
         hop = SAMPLE_RATE_HZ // 100
         n = len(waveform) // hop
-        self.db = 10 * np.log10(frame_power(waveform, hop) + 1e-12) if n else np.zeros(0)
+        self.db = frame_db(waveform, hop)
         speech = np.zeros(n, dtype=bool)
         for r in self.regions:
             speech[int(r.start_s * 100) : int(r.end_s * 100)] = True

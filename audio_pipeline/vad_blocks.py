@@ -6,7 +6,7 @@ prepends to each the previous window's last 64 samples (zeros for the first) and
 carrying the LSTM state from one run to the next. At an hour that copy and its temporaries are
 about 0.6 GB on top of the waveform, and both our speech map and faster-whisper's own VAD pass
 call it. ``BlockSileroVAD`` builds each 10,000-window input only when it runs: the session gets the
-same inputs in the same order, so the probabilities are bit-identical (``tests/audio_pipeline/test_vad.py``).
+same inputs in the same order, so the probabilities are bit-identical (``tests/audio_pipeline/test_vad_blocks.py``).
 
 One quirk is kept on purpose: 1.2.1 writes zeros over the last window's final 64 samples while it
 builds the context (it zeroes a view of the audio), so the last window is run with them zeroed
