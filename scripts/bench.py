@@ -2,6 +2,8 @@
 
 Usage:
     python scripts/bench.py --minutes 10 [--sizes small large-v3-turbo] [--work-dir bench-out]
+        [--device cpu|cuda] [--asr-batch-sizes 0 16] [--compare-minutes 10] [--json-out runs.jsonl]
+        [--diarization-only]
 
 For each model size the script builds an architecture-faithful random-weight Whisper (real
 layer counts, widths, mel bins and vocabulary; a realistic token count per 30 s window) and the
